@@ -1,0 +1,41 @@
+"""The permission catalogue and the default roles (PERM-4, CONTRACT.md "Default roles")."""
+
+from __future__ import annotations
+
+# code -> group. The UI owns the labels.
+PERMISSIONS: dict[str, str] = {
+    "customer.view": "customer",
+    "customer.create": "customer",
+    "customer.edit": "customer",
+    "customer.delete": "customer",
+    "customer.assign": "customer",
+    "customer.claim": "customer",
+    "customer.recycle": "customer",
+    "customer.transfer": "customer",
+    "customer.import": "customer",
+    "customer.export": "customer",
+    "customer.phone_full": "customer",
+    "pool.potential": "pool",
+    "pool.to_assign": "pool",
+    "pool.recycle_bin": "pool",
+    "org.manage": "org",
+    "employee.manage": "org",
+    "role.manage": "org",
+    "audit.view": "system",
+    "settings.manage": "system",
+}
+
+_WORK = ["customer.view", "customer.create", "customer.edit", "customer.claim", "customer.phone_full"]
+_MANAGE = _WORK + ["customer.assign", "customer.recycle", "customer.transfer", "customer.import",
+                   "pool.potential", "pool.to_assign"]
+
+# code: (名称, data scope, kind, permissions)
+DEFAULT_ROLES: dict[str, tuple[str, str, str, list[str]]] = {
+    "admin": ("管理员", "company", "non_sales", list(PERMISSIONS)),
+    "center_director": ("中心总监", "center", "non_sales", _MANAGE + ["customer.export"]),
+    "dept_manager": ("部门主管", "department", "non_sales", list(_MANAGE)),
+    "operator": ("运营", "department", "non_sales",
+                 ["customer.view", "customer.create", "customer.edit", "customer.assign", "customer.import",
+                  "customer.phone_full", "pool.potential", "pool.to_assign"]),
+    "sales": ("销售", "self", "sales", list(_WORK)),
+}

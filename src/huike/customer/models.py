@@ -1,0 +1,79 @@
+"""The customer record, first cut (CONTRACT.md "Customers")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from huike.kit.models import Base, BigId, IdMixin, TenantMixin, TimestampMixin
+
+# Lifecycle states stored on the row. The other pool keys (all, mine, assisting, focus) are views.
+STATES = ("potential", "to_assign", "following", "public", "won", "recycle_bin")
+POOL_KEYS = ("all", "potential", "to_assign", "following", "public", "mine", "assisting", "won", "focus",
+             "recycle_bin")
+
+
+class Customer(IdMixin, TenantMixin, TimestampMixin, Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "pool IN ('potential','to_assign','following','public','won','recycle_bin')", name="pool"),
+        sa.Index("ix_customers_tenant_pool_id", "tenant_id", "pool", "id"),
+        sa.Index("ix_customers_tenant_owner_id", "tenant_id", "owner_id", "id"),
+        sa.Index("ix_customers_tenant_dept_id", "tenant_id", "department_id", "id"),
+    )
+    number: Mapped[str | None] = mapped_column(sa.String(32))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    pool: Mapped[str] = mapped_column(sa.String(20))
+    owner_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("employees.id"))
+    department_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("org_units.id"))
+    company: Mapped[str | None] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+    source: Mapped[str | None] = mapped_column(sa.String(100))
+    industry: Mapped[str | None] = mapped_column(sa.String(100))
+    level: Mapped[str | None] = mapped_column(sa.String(50))
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    address: Mapped[str | None] = mapped_column(sa.String(500))
+    remark: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("employees.id"))
+    last_followup_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    deleted_from_pool: Mapped[str | None] = mapped_column(sa.String(20))
+    version: Mapped[int] = mapped_column(default=1)
+
+    phones: Mapped[list[CustomerPhone]] = relationship(
+        order_by="CustomerPhone.position", cascade="all, delete-orphan", lazy="selectin")
+    collaborators: Mapped[list[CustomerCollaborator]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CustomerPhone(IdMixin, TenantMixin, Base):
+    """Phones are the identity (POOL-15): normalised, unique per tenant, several per customer."""
+
+    __tablename__ = "customer_phones"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "phone"),)
+    customer_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    phone: Mapped[str] = mapped_column(sa.String(32))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class CustomerCollaborator(TenantMixin, Base):
+    __tablename__ = "customer_collaborators"
+    customer_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("customers.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    employee_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("employees.id"), primary_key=True, index=True)
+
+
+class CustomerFocus(TenantMixin, Base):
+    """A private star (POOL-9): one per employee per customer, with a colour."""
+
+    __tablename__ = "customer_focus"
+    customer_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("customers.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    employee_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("employees.id"), primary_key=True, index=True)
+    color: Mapped[str] = mapped_column(sa.String(20), default="red")

@@ -1,0 +1,237 @@
+"""Customer rules, first cut: create, read, update, delete and the pool lists.
+Every read goes through `authz.customer_scope`; out-of-scope answers 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from huike.audit import service as audit
+from huike.authz import customer_scope, pool_condition, require, units_in_scope
+from huike.authz.actor import Actor
+from huike.customer import phones as phone_rules
+from huike.customer.models import Customer, CustomerCollaborator, CustomerPhone
+from huike.customer.schemas import CustomerCreate, CustomerRead, CustomerUpdate
+from huike.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from huike.kit.models import utcnow
+from huike.kit.pagination import capped_count, decode_cursor, encode_cursor
+from huike.org.models import Employee, OrgUnit
+
+AUDITED = ("name", "phones", "pool", "owner_id", "department_id", "company", "email", "source", "industry",
+           "level", "tags", "address", "remark")
+
+
+def scoped(actor: Actor) -> sa.Select[tuple[Customer]]:
+    """The only way customer rows are selected for an actor."""
+    return sa.select(Customer).where(customer_scope(actor))
+
+
+def get_visible(s: Session, actor: Actor, customer_id: int) -> Customer:
+    c = s.scalar(scoped(actor).where(Customer.id == customer_id))
+    if c is None:
+        raise NotFound()
+    return c
+
+
+def _normalize_phones(raw: list[str]) -> list[str]:
+    out: list[str] = []
+    errors = []
+    for i, p in enumerate(raw):
+        try:
+            n = phone_rules.normalize(p)
+        except phone_rules.InvalidPhone:
+            errors.append({"field": f"phones.{i}", "code": "invalid_phone", "message": str(p)})
+            continue
+        if n not in out:
+            out.append(n)
+    if errors:
+        raise Invalid("invalid_phone", errors=errors, phone=errors[0]["message"])
+    if not out:
+        raise Invalid("phone_required")
+    return out
+
+
+def _check_phones_free(s: Session, phones: list[str], customer_id: int | None = None) -> None:
+    stmt = sa.select(CustomerPhone.phone).where(CustomerPhone.phone.in_(phones))
+    if customer_id is not None:
+        stmt = stmt.where(CustomerPhone.customer_id != customer_id)
+    taken = s.scalar(stmt.limit(1))
+    if taken:
+        raise Conflict("duplicate_phone", phone=taken)
+
+
+def _owner(s: Session, actor: Actor, owner_id: int) -> Employee:
+    owner = s.get(Employee, owner_id)
+    if owner is None or not owner.is_active:
+        raise Invalid("invalid_owner")
+    if owner.id != actor.employee_id:
+        require(actor, "customer.assign")
+        units = units_in_scope(actor)
+        if units is not None and s.scalar(sa.select(sa.literal(1)).where(
+                sa.literal(owner.department_id).in_(units))) is None:
+            raise Invalid("invalid_owner")
+    return owner
+
+
+def snapshot(c: Customer) -> dict[str, Any]:
+    return {"name": c.name, "phones": [p.phone for p in c.phones], "pool": c.pool, "owner_id": c.owner_id,
+            "department_id": c.department_id, "company": c.company, "email": c.email, "source": c.source,
+            "industry": c.industry, "level": c.level, "tags": list(c.tags or []), "address": c.address,
+            "remark": c.remark}
+
+
+def _flush(s: Session) -> None:
+    try:
+        s.flush()
+    except IntegrityError as exc:
+        if "phone" in str(exc.orig).lower():
+            raise Conflict("duplicate_phone", phone="") from None
+        raise
+    except StaleDataError:
+        raise Conflict("version_conflict") from None
+
+
+def create(s: Session, actor: Actor, body: CustomerCreate) -> Customer:
+    require(actor, "customer.create")
+    phones = _normalize_phones(body.phones)
+    pool = body.pool or ("following" if (actor.is_sales or body.owner_id) else "potential")
+    owner_id = body.owner_id
+    if pool == "following" and owner_id is None:
+        if actor.is_sales:
+            owner_id = actor.employee_id
+        else:
+            raise Invalid("owner_required")
+    if pool != "following":
+        owner_id = None
+    if actor.is_sales and pool not in ("following", "public"):
+        raise Forbidden("invalid_pool", pool=pool)
+    if pool == "potential" and not actor.can("pool.potential"):
+        raise Forbidden("invalid_pool", pool=pool)
+    if pool == "to_assign" and not actor.can("pool.to_assign"):
+        raise Forbidden("invalid_pool", pool=pool)
+    owner = _owner(s, actor, owner_id) if owner_id is not None else None
+    _check_phones_free(s, phones)
+    data = body.model_dump(exclude={"phones", "pool", "owner_id", "name"}, exclude_none=True)
+    c = Customer(name=body.name.strip(), pool=pool, owner_id=owner.id if owner else None,
+                 department_id=owner.department_id if owner else actor.department_id,
+                 created_by_id=actor.employee_id, **data)
+    if "tags" in data:
+        c.tags = sorted(set(data["tags"]))
+    c.phones = [CustomerPhone(phone=p, position=i) for i, p in enumerate(phones)]
+    s.add(c)
+    _flush(s)
+    c.number = f"KH{c.id:08d}"
+    _flush(s)
+    audit.record(s, "customer.create", "customer", c.id, actor=actor, after=snapshot(c))
+    return c
+
+
+def _may_edit(s: Session, actor: Actor, c: Customer) -> None:
+    require(actor, "customer.edit")
+    if actor.is_sales and c.owner_id != actor.employee_id and actor.employee_id not in {
+            x.employee_id for x in c.collaborators}:
+        # A sales role works only its own and assisted customers (public ones must be claimed first).
+        raise Forbidden()
+
+
+def update(s: Session, actor: Actor, customer_id: int, body: CustomerUpdate) -> Customer:
+    c = get_visible(s, actor, customer_id)
+    _may_edit(s, actor, c)
+    if body.version != c.version:
+        raise Conflict("version_conflict")
+    before = snapshot(c)
+    data = body.model_dump(exclude_unset=True, exclude={"version", "phones"})
+    if "name" in data and data["name"] is None:
+        raise Invalid("validation_error", errors=[{"field": "name", "code": "missing", "message": "name"}])
+    for key, value in data.items():
+        if key == "tags":
+            value = sorted(set(value or []))
+        setattr(c, key, value.strip() if isinstance(value, str) and key == "name" else value)
+    if body.phones is not None:
+        phones = _normalize_phones(body.phones)
+        if phones != [p.phone for p in c.phones]:
+            _check_phones_free(s, phones, c.id)
+            existing = {p.phone: p for p in c.phones}
+            c.phones = [existing.get(p) or CustomerPhone(phone=p) for p in phones]
+            _flush(s)  # delete removed numbers before positions are rewritten
+            for i, p in enumerate(c.phones):
+                p.position = i
+    after = snapshot(c)
+    b, a = audit.diff(before, after)
+    if a:
+        c.updated_at = utcnow()
+        _flush(s)
+        audit.record(s, "customer.update", "customer", c.id, actor=actor, before=b, after=a)
+    return c
+
+
+def delete(s: Session, actor: Actor, customer_id: int) -> None:
+    c = get_visible(s, actor, customer_id)
+    require(actor, "customer.delete")
+    if c.pool == "recycle_bin":
+        return
+    if c.pool == "won":
+        raise Conflict("customer_won")
+    before = snapshot(c)
+    result = s.execute(sa.update(Customer).where(Customer.id == c.id, Customer.version == c.version)
+                       .values(pool="recycle_bin", deleted_from_pool=c.pool, deleted_at=utcnow(),
+                               version=Customer.version + 1, updated_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Conflict("version_conflict")
+    s.expire(c)
+    audit.record(s, "customer.delete", "customer", c.id, actor=actor, before=before,
+                 after={"pool": "recycle_bin"})
+
+
+def list_pool(s: Session, actor: Actor, pool: str, *, q: str | None, cursor: str | None,
+              limit: int) -> tuple[list[Customer], str | None, int, bool]:
+    require(actor, "customer.view")
+    stmt = scoped(actor).where(pool_condition(actor, pool))
+    if q and q.strip():
+        term = q.strip()
+        like = f"%{term}%"
+        digits = "".join(ch for ch in term if ch.isdigit())
+        conds = [Customer.name.like(like), Customer.company.like(like), Customer.number.like(like),
+                 Customer.email.like(like)]
+        if digits and len(digits) >= 3:
+            conds.append(sa.exists().where(CustomerPhone.customer_id == Customer.id,
+                                           CustomerPhone.phone.like(f"%{digits}%")))
+        stmt = stmt.where(sa.or_(*conds))
+    total, exact = capped_count(s, stmt)
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(Customer.id < after)
+    rows = list(s.scalars(stmt.order_by(Customer.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(rows[-1].id) if more else None), total, exact
+
+
+def read_many(s: Session, rows: list[Customer]) -> list[CustomerRead]:
+    """Serialise a page with two batched look-ups for names (no query per row)."""
+    emp_ids = {c.owner_id for c in rows if c.owner_id}
+    unit_ids = {c.department_id for c in rows if c.department_id}
+    names = dict(s.execute(sa.select(Employee.id, Employee.name).where(Employee.id.in_(emp_ids))).all()) \
+        if emp_ids else {}
+    units = dict(s.execute(sa.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(unit_ids))).all()) \
+        if unit_ids else {}
+    return [
+        CustomerRead(
+            id=c.id, number=c.number, name=c.name, phones=[p.phone for p in c.phones], pool=c.pool,
+            owner_id=c.owner_id, owner_name=names.get(c.owner_id) if c.owner_id else None,
+            collaborator_ids=sorted(x.employee_id for x in c.collaborators), department_id=c.department_id,
+            department_name=units.get(c.department_id) if c.department_id else None, company=c.company,
+            email=c.email, source=c.source, industry=c.industry, level=c.level, tags=list(c.tags or []),
+            address=c.address, remark=c.remark, created_at=c.created_at, updated_at=c.updated_at,
+            last_followup_at=c.last_followup_at, version=c.version)
+        for c in rows
+    ]
+
+
+def add_collaborator(s: Session, customer: Customer, employee_id: int) -> None:
+    s.add(CustomerCollaborator(customer_id=customer.id, employee_id=employee_id))

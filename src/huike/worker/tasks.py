@@ -1,0 +1,54 @@
+"""Jobs. Each task opens its own unit of work; periodic tasks iterate tenants explicitly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from huey import crontab
+
+from huike.auth.models import AuthSession, LoginFailure
+from huike.kit.db import Database
+from huike.kit.models import utcnow
+from huike.org.models import Tenant
+from huike.worker.queue import huey
+
+
+_database: Database | None = None
+
+
+def bind_database(db: Database) -> None:
+    """The app (or a test) tells in-process jobs which database they work on."""
+    global _database
+    _database = db
+
+
+def database() -> Database:
+    global _database
+    if _database is None:
+        _database = Database()
+    return _database
+
+
+def tenant_ids(db: Database) -> list[int]:
+    with db.transaction() as s:
+        return list(s.scalars(sa.select(Tenant.id).where(Tenant.is_active).order_by(Tenant.id)))
+
+
+@huey.task()
+def purge_sessions(tenant_id: int, keep_days: int = 7) -> int:
+    """Delete sessions that ended (expired or revoked) more than `keep_days` ago."""
+    cutoff = utcnow() - timedelta(days=keep_days)
+    with database().transaction(tenant_id) as s:
+        result = s.execute(sa.delete(AuthSession).where(
+            sa.or_(AuthSession.expires_at < cutoff, AuthSession.revoked_at < cutoff)))
+        return result.rowcount or 0
+
+
+@huey.periodic_task(crontab(minute="17"))
+def hourly_housekeeping() -> None:
+    db = database()
+    with db.transaction() as s:
+        s.execute(sa.delete(LoginFailure).where(LoginFailure.at < utcnow() - timedelta(days=1)))
+    for tid in tenant_ids(db):
+        purge_sessions(tid)

@@ -1,0 +1,95 @@
+import { http, type Id } from './http'
+
+export const POOL_KEYS = [
+  'all',
+  'potential',
+  'to_assign',
+  'following',
+  'public',
+  'mine',
+  'assisting',
+  'won',
+  'focus',
+  'recycle_bin',
+] as const
+export type PoolKey = (typeof POOL_KEYS)[number]
+
+/** Pools a new customer may be put in. */
+export const CREATE_POOLS = ['potential', 'to_assign', 'following', 'public'] as const
+export type CreatePool = (typeof CREATE_POOLS)[number]
+
+export interface Customer {
+  id: Id
+  number: string | null
+  name: string
+  phones: string[]
+  pool: string
+  owner_id: Id | null
+  owner_name: string | null
+  collaborator_ids: Id[]
+  department_id: Id | null
+  department_name: string | null
+  company: string | null
+  email: string | null
+  source: string | null
+  industry: string | null
+  level: string | null
+  tags: string[]
+  address: string | null
+  remark: string | null
+  created_at: string
+  updated_at: string | null
+  last_followup_at: string | null
+  version: number
+}
+
+export interface CustomerPage {
+  items: Customer[]
+  next_cursor: string | null
+  total: number
+  total_exact: boolean
+}
+
+export interface CustomerQuery {
+  pool: PoolKey
+  q?: string
+  cursor?: string | null
+  limit?: number
+}
+
+export interface CustomerCreate {
+  name: string
+  phones: string[]
+  pool?: CreatePool
+  owner_id?: Id
+  company?: string
+  email?: string
+  source?: string
+  industry?: string
+  level?: string
+  tags?: string[]
+  address?: string
+  remark?: string
+}
+
+export interface CustomerUpdate {
+  version: number
+  name?: string
+  phones?: string[]
+  company?: string | null
+  email?: string | null
+  source?: string | null
+  industry?: string | null
+  level?: string | null
+  tags?: string[]
+  address?: string | null
+  remark?: string | null
+}
+
+export const listCustomers = (query: CustomerQuery) => http.get<CustomerPage>('/customers', { ...query })
+export const getCustomer = (id: Id) => http.get<Customer>(`/customers/${id}`)
+export const createCustomer = (body: CustomerCreate) =>
+  http.post<Customer>('/customers', body)
+export const updateCustomer = (id: Id, body: CustomerUpdate) =>
+  http.patch<Customer>(`/customers/${id}`, body, { quietCodes: ['version_conflict'] })
+export const deleteCustomer = (id: Id) => http.delete<void>(`/customers/${id}`)

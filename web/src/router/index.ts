@@ -1,0 +1,152 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { useUserStore } from '@/stores/user'
+import { POOL_KEYS } from '@/api/customer'
+import { firstAllowedPath, poolPerms } from './menu'
+import { i18n } from '@/locales'
+import Layout from '@/layout/index.vue'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean
+    titleKey?: string
+    perm?: string[]
+    /** the sidebar entry to highlight */
+    menuKey?: string
+  }
+}
+
+const poolPattern = POOL_KEYS.join('|')
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/views/login/index.vue'),
+    meta: { public: true, titleKey: 'login.title' },
+  },
+  {
+    path: '/',
+    component: Layout,
+    children: [
+      {
+        // the landing page depends on the caller's permissions, known only after the global guard
+        path: '',
+        name: 'home',
+        component: { render: () => null },
+        beforeEnter: () => firstAllowedPath(useUserStore().can),
+      },
+      { path: 'customers', redirect: '/customers/all' },
+      {
+        path: `customers/:pool(${poolPattern})`,
+        name: 'customers',
+        component: () => import('@/views/customer/index.vue'),
+        meta: { titleKey: 'menu.customers' },
+      },
+      {
+        path: 'opportunities',
+        name: 'opportunities',
+        component: () => import('@/views/placeholder/index.vue'),
+        meta: { titleKey: 'menu.opportunities', menuKey: 'opportunities' },
+      },
+      {
+        path: 'tasks',
+        name: 'tasks',
+        component: () => import('@/views/placeholder/index.vue'),
+        meta: { titleKey: 'menu.tasks', menuKey: 'tasks' },
+      },
+      {
+        path: 'statistics',
+        name: 'statistics',
+        component: () => import('@/views/placeholder/index.vue'),
+        meta: { titleKey: 'menu.statistics', menuKey: 'statistics' },
+      },
+      { path: 'settings', redirect: '/settings/org' },
+      {
+        path: 'settings/org',
+        name: 'org',
+        component: () => import('@/views/org/index.vue'),
+        meta: { titleKey: 'menu.org', perm: ['org.manage'], menuKey: 'settings-org' },
+      },
+      {
+        path: 'settings/employees',
+        name: 'employees',
+        component: () => import('@/views/employee/index.vue'),
+        meta: { titleKey: 'menu.employees', perm: ['employee.manage'], menuKey: 'settings-employees' },
+      },
+      {
+        path: 'settings/roles',
+        name: 'roles',
+        component: () => import('@/views/role/index.vue'),
+        meta: { titleKey: 'menu.roles', perm: ['role.manage'], menuKey: 'settings-roles' },
+      },
+      {
+        path: 'settings/audit',
+        name: 'audit',
+        component: () => import('@/views/audit/index.vue'),
+        meta: { titleKey: 'menu.audit', perm: ['audit.view'], menuKey: 'settings-audit' },
+      },
+      {
+        path: '403',
+        name: 'forbidden',
+        component: () => import('@/views/error/Forbidden.vue'),
+        meta: { titleKey: 'errors.forbidden' },
+      },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('@/views/error/NotFound.vue'),
+        meta: { titleKey: 'notFound.title' },
+      },
+    ],
+  },
+]
+
+const router = createRouter({
+  history: createWebHistory(),
+  routes,
+})
+
+function safeRedirect(value: unknown): string | null {
+  const s = typeof value === 'string' ? value : ''
+  // only paths inside this app, never another origin
+  if (s.startsWith('/') && !s.startsWith('//') && !s.startsWith('/login')) return s
+  return null
+}
+
+router.beforeEach(async (to) => {
+  const user = useUserStore()
+  let loggedIn = false
+  try {
+    loggedIn = await user.ensureMe()
+  } catch {
+    loggedIn = false
+  }
+
+  if (to.meta.public) {
+    if (to.name === 'login' && loggedIn) return safeRedirect(to.query.redirect) || firstAllowedPath(user.can)
+    return true
+  }
+  if (!loggedIn) {
+    return { name: 'login', query: to.fullPath && to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  }
+  const needed = to.name === 'customers' ? poolPerms(String(to.params.pool)) : to.meta.perm
+  if (needed && !user.can(needed)) {
+    return { name: 'forbidden', query: { from: to.fullPath } }
+  }
+  return true
+})
+
+export function pageTitle(route: { name?: unknown; params: Record<string, unknown>; meta: { titleKey?: string } }) {
+  const t = i18n.global.t as (k: string) => string
+  let title = route.meta.titleKey ? t(route.meta.titleKey) : ''
+  if (route.name === 'customers' && route.params.pool) title = t(`pool.${route.params.pool}`)
+  const app = t('app.name')
+  return title ? `${title} - ${app}` : app
+}
+
+router.afterEach((to) => {
+  document.title = pageTitle(to)
+})
+
+export { safeRedirect }
+export default router
