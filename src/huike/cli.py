@@ -145,3 +145,7 @@ def seed_demo(tenant: Annotated[str, typer.Option("--tenant")] = "demo",
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()
