@@ -42,6 +42,23 @@ class Customer(IdMixin, TenantMixin, TimestampMixin, Base):
     last_followup_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     deleted_from_pool: Mapped[str | None] = mapped_column(sa.String(20))
+    # pool lifecycle (POOL-3…17)
+    public_pool_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("public_pools.id"))
+    pool_entered_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]  # restarts the recycle clock
+    assigned_at: Mapped[datetime | None]
+    acquired_via: Mapped[str | None] = mapped_column(sa.String(20))  # created / assigned / claimed / imported
+    previous_owner_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("employees.id"))
+    recycled_at: Mapped[datetime | None]
+    recycle_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    last_opportunity_at: Mapped[datetime | None]
+    won_at: Mapped[datetime | None]
+    locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    blacklisted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    blacklist_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    deactivated: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    deactivate_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    merged_into_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("customers.id"))
     version: Mapped[int] = mapped_column(default=1)
 
     phones: Mapped[list[CustomerPhone]] = relationship(

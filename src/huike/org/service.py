@@ -17,6 +17,7 @@ from huike.kit.errors import Conflict, Invalid, NotFound
 from huike.kit.models import utcnow
 from huike.org import schemas
 from huike.org.models import Employee, OrgUnit, Role, Tenant
+from huike.pool.models import PublicPool
 
 
 # ---------------------------------------------------------------- tenants
@@ -38,6 +39,7 @@ def create_tenant(s: Session, code: str, name: str, admin_username: str, admin_p
     center = add_unit(s, company, "center", "总部")
     office = add_unit(s, center, "department", "总经办")
     roles = ensure_default_roles(s)
+    s.add(PublicPool(name="公海", is_default=True))
     admin = Employee(username=admin_username, name=admin_name, password_hash=hash_password(admin_password),
                      department_id=office.id, role_id=roles["admin"].id)
     s.add(admin)
