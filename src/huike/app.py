@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from huike import __version__
 from huike.audit.endpoints import router as audit_router
@@ -22,9 +23,19 @@ from huike.kit.db import Database
 from huike.kit.errors import problem
 from huike.kit.web import RequestContextMiddleware
 from huike.org.endpoints import router as org_router
+from huike.pool.endpoints import router as pool_router
 
 log = logging.getLogger("huike")
 STATIC = Path(__file__).resolve().parent / "web" / "static"
+
+
+class _NotApiPath(PathConvertor):
+    """Any path that is not /api or below it."""
+
+    regex = r"(?!api(?:/|$)).*"
+
+
+register_url_convertor("not_api", _NotApiPath())
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None,
@@ -61,6 +72,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     api = APIRouter(prefix="/api/v1")
     api.include_router(auth_router)
     api.include_router(org_router)
+    api.include_router(pool_router)  # before customers: /customers/recycle-soon, /customers/merge …
     api.include_router(customer_router)
     api.include_router(audit_router)
     app.include_router(api)
@@ -83,11 +95,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if (static / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=static / "assets"), name="assets")
 
-    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    def api_not_found(rest: str) -> Response:
-        return problem(404, "route_not_found")
-
-    @app.get("/{rest:path}", include_in_schema=False)
+    # The web UI answers every GET outside /api; under /api the router itself answers an unknown path
+    # with 404 `route_not_found` and a known path with the wrong method with 405 (see kit.errors).
+    @app.get("/{rest:not_api}", include_in_schema=False)
     def spa(rest: str, request: Request) -> Response:
         candidate = (static / rest).resolve()
         if rest and candidate.is_file() and static.resolve() in candidate.parents:

@@ -25,7 +25,9 @@ PERMISSIONS: dict[str, str] = {
     "settings.manage": "system",
 }
 
-_WORK = ["customer.view", "customer.create", "customer.edit", "customer.claim", "customer.phone_full"]
+# Sales work their own customers: claim from the public pool, recycle their own back to it (POOL-6).
+_WORK = ["customer.view", "customer.create", "customer.edit", "customer.claim", "customer.recycle",
+         "customer.phone_full"]
 _MANAGE = _WORK + ["customer.assign", "customer.recycle", "customer.transfer", "customer.import",
                    "pool.potential", "pool.to_assign"]
 

@@ -17,23 +17,23 @@ def list_customers(actor: CurrentActor, db: DB, pool: PoolKey = "all",
                    limit: int = Query(20, ge=1, le=200)) -> CustomerPage:
     """One pool of customers within the caller's data scope, newest first, keyset-paginated."""
     rows, next_cursor, total, exact = service.list_pool(db, actor, pool, q=q, cursor=cursor, limit=limit)
-    return CustomerPage(items=service.read_many(db, rows), next_cursor=next_cursor, total=total,
+    return CustomerPage(items=service.read_many(db, rows, actor), next_cursor=next_cursor, total=total,
                         total_exact=exact)
 
 
 @router.post("", response_model=CustomerRead, status_code=201)
 def create_customer(body: CustomerCreate, actor: CurrentActor, db: DB) -> CustomerRead:
-    return service.read_many(db, [service.create(db, actor, body)])[0]
+    return service.read_many(db, [service.create(db, actor, body)], actor)[0]
 
 
 @router.get("/{customer_id}", response_model=CustomerRead)
 def get_customer(customer_id: int, actor: CurrentActor, db: DB) -> CustomerRead:
-    return service.read_many(db, [service.get_visible(db, actor, customer_id)])[0]
+    return service.read_many(db, [service.get_visible(db, actor, customer_id)], actor)[0]
 
 
 @router.patch("/{customer_id}", response_model=CustomerRead)
 def update_customer(customer_id: int, body: CustomerUpdate, actor: CurrentActor, db: DB) -> CustomerRead:
-    return service.read_many(db, [service.update(db, actor, customer_id, body)])[0]
+    return service.read_many(db, [service.update(db, actor, customer_id, body)], actor)[0]
 
 
 @router.delete("/{customer_id}", status_code=204)

@@ -57,6 +57,23 @@ class CustomerRead(BaseModel):
     updated_at: datetime
     last_followup_at: datetime | None
     version: int
+    # pool lifecycle
+    customer_type: Literal["intent", "assigned", "won"] = Field(
+        description="POOL-17 contract-sales view: won; assigned (dealt by a manager); intent (own or claimed leads)")
+    public_pool_id: int | None = None
+    previous_owner_id: int | None = None
+    claimed_at: datetime | None = None
+    recycled_at: datetime | None = None
+    recycle_reason: str | None = None
+    locked: bool = False
+    blacklisted: bool = False
+    blacklist_reason: str | None = None
+    deactivated: bool = False
+    deactivate_reason: str | None = None
+    merged_into_id: int | None = None
+    deleted_at: datetime | None = None
+    wecom_friend_ids: list[int] = Field(default_factory=list)
+    focus_color: str | None = Field(default=None, description="the viewer's own star, if any")
 
 
 class CustomerPage(BaseModel):

@@ -14,12 +14,13 @@ from huike.audit import service as audit
 from huike.authz import customer_scope, pool_condition, require, units_in_scope
 from huike.authz.actor import Actor
 from huike.customer import phones as phone_rules
-from huike.customer.models import Customer, CustomerCollaborator, CustomerPhone
+from huike.customer.models import Customer, CustomerCollaborator, CustomerFocus, CustomerPhone
 from huike.customer.schemas import CustomerCreate, CustomerRead, CustomerUpdate
 from huike.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from huike.kit.models import utcnow
 from huike.kit.pagination import capped_count, decode_cursor, encode_cursor
 from huike.org.models import Employee, OrgUnit
+from huike.pool.moves import default_pool
 
 AUDITED = ("name", "phones", "pool", "owner_id", "department_id", "company", "email", "source", "industry",
            "level", "tags", "address", "remark")
@@ -116,9 +117,12 @@ def create(s: Session, actor: Actor, body: CustomerCreate) -> Customer:
     owner = _owner(s, actor, owner_id) if owner_id is not None else None
     _check_phones_free(s, phones)
     data = body.model_dump(exclude={"phones", "pool", "owner_id", "name"}, exclude_none=True)
+    now = utcnow()
     c = Customer(name=body.name.strip(), pool=pool, owner_id=owner.id if owner else None,
                  department_id=owner.department_id if owner else actor.department_id,
-                 created_by_id=actor.employee_id, **data)
+                 created_by_id=actor.employee_id, pool_entered_at=now, acquired_via="created",
+                 claimed_at=now if owner else None,
+                 public_pool_id=default_pool(s).id if pool == "public" else None, **data)
     if "tags" in data:
         c.tags = sorted(set(data["tags"]))
     c.phones = [CustomerPhone(phone=p, position=i) for i, p in enumerate(phones)]
@@ -170,22 +174,14 @@ def update(s: Session, actor: Actor, customer_id: int, body: CustomerUpdate) -> 
 
 
 def delete(s: Session, actor: Actor, customer_id: int) -> None:
-    c = get_visible(s, actor, customer_id)
+    """DELETE /customers/{id}: the bulk move for one id, its refusal raised as the error."""
+    from huike.pool import moves
+
+    get_visible(s, actor, customer_id)
     require(actor, "customer.delete")
-    if c.pool == "recycle_bin":
-        return
-    if c.pool == "won":
-        raise Conflict("customer_won")
-    before = snapshot(c)
-    result = s.execute(sa.update(Customer).where(Customer.id == c.id, Customer.version == c.version)
-                       .values(pool="recycle_bin", deleted_from_pool=c.pool, deleted_at=utcnow(),
-                               version=Customer.version + 1, updated_at=utcnow())
-                       .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise Conflict("version_conflict")
-    s.expire(c)
-    audit.record(s, "customer.delete", "customer", c.id, actor=actor, before=before,
-                 after={"pool": "recycle_bin"})
+    outcome = moves.delete(s, actor, [customer_id]).results[0]
+    if not outcome.ok and outcome.code != "in_recycle_bin":
+        raise Conflict(outcome.code or "state_changed")
 
 
 def list_pool(s: Session, actor: Actor, pool: str, *, q: str | None, cursor: str | None,
@@ -212,14 +208,32 @@ def list_pool(s: Session, actor: Actor, pool: str, *, q: str | None, cursor: str
     return rows, (encode_cursor(rows[-1].id) if more else None), total, exact
 
 
-def read_many(s: Session, rows: list[Customer]) -> list[CustomerRead]:
-    """Serialise a page with two batched look-ups for names (no query per row)."""
+def customer_type(c: Customer) -> str:
+    if c.pool == "won" or c.won_at is not None:
+        return "won"
+    return "assigned" if c.acquired_via == "assigned" and c.owner_id else "intent"
+
+
+def read_many(s: Session, rows: list[Customer], actor: Actor | None = None) -> list[CustomerRead]:
+    """Serialise a page with a few batched look-ups (no query per row)."""
+    from huike.pool.models import WecomFriend
+
     emp_ids = {c.owner_id for c in rows if c.owner_id}
     unit_ids = {c.department_id for c in rows if c.department_id}
+    ids = [c.id for c in rows]
     names = dict(s.execute(sa.select(Employee.id, Employee.name).where(Employee.id.in_(emp_ids))).all()) \
         if emp_ids else {}
     units = dict(s.execute(sa.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(unit_ids))).all()) \
         if unit_ids else {}
+    friends: dict[int, list[int]] = {}
+    focus: dict[int, str] = {}
+    if ids:
+        for cid, eid in s.execute(sa.select(WecomFriend.customer_id, WecomFriend.employee_id)
+                                  .where(WecomFriend.customer_id.in_(ids)).order_by(WecomFriend.employee_id)):
+            friends.setdefault(cid, []).append(eid)
+        if actor is not None:
+            focus = dict(s.execute(sa.select(CustomerFocus.customer_id, CustomerFocus.color).where(
+                CustomerFocus.customer_id.in_(ids), CustomerFocus.employee_id == actor.employee_id)).all())
     return [
         CustomerRead(
             id=c.id, number=c.number, name=c.name, phones=[p.phone for p in c.phones], pool=c.pool,
@@ -228,7 +242,12 @@ def read_many(s: Session, rows: list[Customer]) -> list[CustomerRead]:
             department_name=units.get(c.department_id) if c.department_id else None, company=c.company,
             email=c.email, source=c.source, industry=c.industry, level=c.level, tags=list(c.tags or []),
             address=c.address, remark=c.remark, created_at=c.created_at, updated_at=c.updated_at,
-            last_followup_at=c.last_followup_at, version=c.version)
+            last_followup_at=c.last_followup_at, version=c.version, customer_type=customer_type(c),
+            public_pool_id=c.public_pool_id, previous_owner_id=c.previous_owner_id, claimed_at=c.claimed_at,
+            recycled_at=c.recycled_at, recycle_reason=c.recycle_reason, locked=c.locked, blacklisted=c.blacklisted,
+            blacklist_reason=c.blacklist_reason, deactivated=c.deactivated, deactivate_reason=c.deactivate_reason,
+            merged_into_id=c.merged_into_id, deleted_at=c.deleted_at, wecom_friend_ids=friends.get(c.id, []),
+            focus_color=focus.get(c.id))
         for c in rows
     ]
 

@@ -44,6 +44,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "department_required": ("员工必须属于一个部门", "An employee must belong to a department"),
     "department_disabled": ("该部门已停用", "This department is disabled"),
     "cannot_disable_self": ("不能停用自己的账号", "You cannot disable your own account"),
+    # pools and moves
+    "pool.potential": ("潜在客户", "potential"), "pool.to_assign": ("待分配", "to assign"),
+    "pool.following": ("跟进中", "following"), "pool.public": ("公海", "public pool"),
+    "pool.won": ("已成交", "won"), "pool.recycle_bin": ("回收站", "recycle bin"),
+    "ids_required": ("请至少选择一个客户", "Select at least one customer"),
+    "too_many_ids": ("一次最多操作 {max} 个客户", "At most {max} customers per call"),
+    "not_in_pool": ("客户当前在“{pool}”，不能执行此操作", "The customer is in “{pool}”; this move does not apply"),
+    "state_changed": ("客户状态已被他人改变，请刷新", "Someone else moved this customer; reload"),
+    "invalid_assignee": ("员工 {employee_id} 不存在、已停用或不在您的管理范围内",
+                         "Employee {employee_id} does not exist, is disabled or is outside your scope"),
+    "invalid_rule": ("分配规则不存在或已停用", "The assignment rule does not exist or is disabled"),
+    "too_many_assignees": ("最多选择 5 个跟进人", "Choose at most 5 assignees"),
+    "assignee_required": ("请选择跟进人、部门或分配规则", "Choose assignees, a department or a rule"),
+    "no_assignee_available": ("没有可分配的员工（已停用或库容已满）",
+                              "Nobody can take customers (disabled or at capacity)"),
+    "in_recycle_bin": ("客户在回收站中", "The customer is in the recycle bin"),
+    "not_in_recycle_bin": ("客户不在回收站中", "The customer is not in the recycle bin"),
+    "merged_customer": ("该客户已被合并，不能恢复", "This customer was merged and cannot be restored"),
+    "wecom_friend_target": ("企微好友客户只能转给其跟进人或为好友的协助人",
+                            "A WeCom-friend customer can only go to its owner or to collaborators who are friends"),
+    "wecom_friend": ("企微好友客户禁止删除、丢公海", "A WeCom-friend customer cannot be deleted or recycled"),
+    "already_claimed": ("该客户已被他人领取", "Someone else has already claimed this customer"),
+    "already_yours": ("该客户已在您名下", "This customer is already yours"),
+    "not_pool_member": ("您不是该公海的成员", "You are not a member of this public pool"),
+    "claim_protected": ("客户刚进入公海，{minutes} 分钟保护期内不能领取",
+                        "This customer just entered the pool; it can be claimed after {minutes} minutes"),
+    "claim_cooldown": ("您刚放弃该客户，{days} 天内不能重新领取",
+                       "You gave this customer up recently; you can claim it back after {days} days"),
+    "claim_quota_exceeded": ("今日领取已达上限（{quota} 个）", "Daily claim limit reached ({quota})"),
+    "capacity_reached": ("您的客户数已达库容上限（{capacity} 个）", "You own the maximum of {capacity} customers"),
+    "invalid_pool_target": ("目标公海不存在", "That public pool does not exist"),
+    "not_owner": ("只能操作自己跟进的客户", "You can only do this to your own customers"),
+    "customer_locked": ("客户已锁定，不能回收", "The customer is locked and cannot be recycled"),
+    "not_owned": ("客户没有跟进人", "The customer has no owner"),
+    "reason_required": ("请填写原因", "A reason is required"),
+    "duplicates_required": ("请选择要合并的重复客户", "Choose the duplicates to merge"),
+    "too_many_duplicates": ("一次最多合并 5 个客户", "Merge at most 5 customers at once"),
+    "default_pool": ("默认公海不能删除", "The default public pool cannot be deleted"),
+    "pool_not_empty": ("该公海中还有客户", "This public pool still holds customers"),
     "invalid_cursor": ("分页参数无效", "Invalid page cursor"),
     "weak_password": ("密码至少 8 位", "The password needs at least 8 characters"),
 }
@@ -70,7 +109,7 @@ def negotiate(accept_language: str | None) -> str:
     return best
 
 
-def t(code: str, lang: str | None = None, **params: object) -> str:
+def t(code: str, lang: str | None = None, /, **params: object) -> str:
     lang = lang or context.current().lang
     zh, en = MESSAGES.get(code, (code, code))
     text = en if lang == "en" else zh

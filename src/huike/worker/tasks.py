@@ -52,3 +52,33 @@ def hourly_housekeeping() -> None:
         s.execute(sa.delete(LoginFailure).where(LoginFailure.at < utcnow() - timedelta(days=1)))
     for tid in tenant_ids(db):
         purge_sessions(tid)
+
+
+@huey.task()
+def recycle_tenant(tenant_id: int) -> int:
+    """Run the tenant's enabled auto-recycle rules (POOL-10) and send K-days-ahead reminders."""
+    from huike.pool.recycle import run_tenant
+
+    with database().transaction(tenant_id) as s:
+        return sum(r.recycled for r in run_tenant(s))
+
+
+@huey.task()
+def purge_recycle_bin(tenant_id: int) -> int:
+    """Delete binned customers older than the tenant's retention period (POOL-12)."""
+    from huike.pool.moves import default_pool, purge
+
+    with database().transaction(tenant_id) as s:
+        return purge(s, None, older_than_days=default_pool(s).retention_days)
+
+
+@huey.periodic_task(crontab(minute="5"))
+def hourly_auto_recycle() -> None:
+    for tid in tenant_ids(database()):
+        recycle_tenant(tid)
+
+
+@huey.periodic_task(crontab(minute="40", hour="3"))
+def nightly_purge() -> None:
+    for tid in tenant_ids(database()):
+        purge_recycle_bin(tid)

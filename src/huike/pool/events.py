@@ -1,0 +1,33 @@
+"""Writing the customer timeline (WORK-5). Moves record one event per customer, in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from huike.authz.actor import Actor
+from huike.kit import clock
+from huike.kit.db import get_tenant
+from huike.pool.models import CustomerEvent
+
+# The event types the UI knows how to show; later modules add theirs (called, ordered, wecom_*…).
+TYPES = ("created", "updated", "marked_valid", "assigned", "claimed", "recycled", "transferred",
+         "collaborators_changed", "focused", "deleted", "restored", "deactivated", "reactivated",
+         "blacklisted", "unblacklisted", "locked", "unlocked", "merged", "merged_into", "tagged", "handover",
+         "wecom_friends_changed", "followed_up")
+
+
+def record(s: Session, actor: Actor | None, customer_ids: Iterable[int], type_: str,
+           data: dict[str, Any] | None = None, per_customer: dict[int, dict[str, Any]] | None = None) -> None:
+    ids = list(customer_ids)
+    if not ids:
+        return
+    at = clock.now()
+    tenant_id = get_tenant(s)
+    rows = [{"tenant_id": tenant_id, "customer_id": cid, "type": type_,
+             "actor_id": actor.employee_id if actor else None, "at": at,
+             "data": {**(data or {}), **((per_customer or {}).get(cid, {}))}} for cid in ids]
+    s.execute(sa.insert(CustomerEvent), rows)
