@@ -8,6 +8,7 @@ In CI (`CI=true`) a missing PostgreSQL or Chromium fails the run instead of skip
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,10 +17,21 @@ import pytest
 import sqlalchemy as sa
 
 os.environ.setdefault("HUIKE_SECRET_KEY", "test-secret")
+# The job queue is built when huike.worker.queue is imported: keep it out of the developer's ./var/.
+os.environ.setdefault("HUIKE_JOBS_PATH",
+                      os.path.join(tempfile.gettempdir(), f"huike-test-jobs-{os.getpid()}.db"))
 
+from argon2 import PasswordHasher, profiles  # noqa: E402
+
+from huike.auth import passwords  # noqa: E402
 from huike.config import Settings  # noqa: E402
 from huike.kit.db import Database  # noqa: E402
 from huike.kit.migrate import upgrade  # noqa: E402
+
+# Argon2id at production cost takes ~0.2 s per hash or check; the suite logs in hundreds of times.
+# Tests hash with the cheapest argon2id parameters (the algorithm and code path stay the same).
+passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+passwords._DUMMY = passwords._hasher.hash("huike-dummy-password")
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_URL = os.environ.get("HUIKE_TEST_POSTGRES_URL", "")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from huike.auth.models import AuthSession
 from huike.auth.passwords import hash_password
 from huike.customer.models import Customer, CustomerCollaborator, CustomerPhone
+from huike.dictionary import service as dictionary
 from huike.kit.db import Database, set_tenant
 from huike.kit.models import utcnow
 from huike.org.models import Employee, OrgUnit, Role
@@ -59,6 +62,8 @@ class World:
                  **extra: Any) -> int:
         """Insert a customer directly (bypassing the API) and return its id."""
         owner_id = self.staff[owner] if owner else None
+        tags = extra.pop("tags", None)
+        custom = extra.pop("custom_fields", None)
         with self.db.transaction(self.tenant_id) as s:
             if dept is None:
                 dept_id = s.get_one(Employee, owner_id).department_id if owner_id else self.units["east1"]
@@ -72,11 +77,21 @@ class World:
             c.number = f"KH{c.id:08d}"
             for who in collaborators:
                 s.add(CustomerCollaborator(customer_id=c.id, employee_id=self.staff[who]))
+            if tags:
+                dictionary.set_customer_tags(s, c.id, tags)  # names outside the dictionary land in 其他标签
+            if custom:
+                dictionary.write_custom_values(s, c.id, dictionary.check_custom_values(s, custom, creating=False))
+            s.flush()
             return c.id
 
 
+_mobiles = itertools.count(secrets.randbelow(10**6) * 100)
+
+
 def random_mobile() -> str:
-    return "139" + f"{secrets.randbelow(10**8):08d}"
+    """A mobile number unique within this test process (random numbers collided once thousands existed)."""
+    n = (next(_mobiles) * 7919 + os.getpid()) % 10**8
+    return "139" + f"{n:08d}"
 
 
 def issue_token(db: Database, tenant_id: int, employee_id: int) -> str:

@@ -17,13 +17,20 @@ from huike import __version__
 from huike.audit.endpoints import router as audit_router
 from huike.auth.endpoints import router as auth_router
 from huike.config import Settings, get_settings
+from huike.contact.endpoints import router as contact_router
 from huike.customer.endpoints import router as customer_router
+from huike.dictionary.endpoints import router as dictionary_router
+from huike.find.endpoints import router as find_router
+from huike.followup.endpoints import router as followup_router
 from huike.kit import errors
 from huike.kit.db import Database
 from huike.kit.errors import problem
 from huike.kit.web import RequestContextMiddleware
 from huike.org.endpoints import router as org_router
 from huike.pool.endpoints import router as pool_router
+from huike.reminder.endpoints import router as reminder_router
+from huike.task.endpoints import router as task_router
+from huike.visit.endpoints import router as visit_router
 
 log = logging.getLogger("huike")
 STATIC = Path(__file__).resolve().parent / "web" / "static"
@@ -46,8 +53,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from huike.worker import tasks
+        from huike.worker import queue, tasks
 
+        queue.configure(settings)
         tasks.bind_database(db)
         consumer = None
         if in_process_jobs:
@@ -73,8 +81,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     api.include_router(auth_router)
     api.include_router(org_router)
     api.include_router(pool_router)  # before customers: /customers/recycle-soon, /customers/merge …
+    api.include_router(find_router)  # before customers: /customers/fields, /customers/count, /customers/views …
     api.include_router(customer_router)
+    api.include_router(dictionary_router)
     api.include_router(audit_router)
+    for work_router in (contact_router, followup_router, task_router, reminder_router, visit_router):  # WORK-3…9
+        api.include_router(work_router)
     app.include_router(api)
 
     @app.get("/healthz", include_in_schema=False)

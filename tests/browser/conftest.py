@@ -61,7 +61,7 @@ def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
                             stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:

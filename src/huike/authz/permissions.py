@@ -23,6 +23,14 @@ PERMISSIONS: dict[str, str] = {
     "role.manage": "org",
     "audit.view": "system",
     "settings.manage": "system",
+    # working a customer (WORK-3…9)
+    "followup.create": "work",
+    "task.issue": "work",
+    "visit.view": "visit",
+    "visit.plan": "visit",
+    "visit.record": "visit",
+    "visit.stats": "visit",
+    "reminder.manage": "system",
 }
 
 # Sales work their own customers: claim from the public pool, recycle their own back to it (POOL-6).
@@ -31,6 +39,11 @@ _WORK = ["customer.view", "customer.create", "customer.edit", "customer.claim", 
 _MANAGE = _WORK + ["customer.assign", "customer.recycle", "customer.transfer", "customer.import",
                    "pool.potential", "pool.to_assign"]
 
+# Working a customer: write follow-ups, plan and record return visits (WORK-4, WORK-9).
+_WORK += ["followup.create", "visit.view", "visit.plan", "visit.record"]
+# Managers also issue tasks over a selection (WORK-7) and see visit statistics of their scope.
+_MANAGE += ["followup.create", "visit.view", "visit.plan", "visit.record", "task.issue", "visit.stats"]
+
 # code: (名称, data scope, kind, permissions)
 DEFAULT_ROLES: dict[str, tuple[str, str, str, list[str]]] = {
     "admin": ("管理员", "company", "non_sales", list(PERMISSIONS)),
@@ -38,6 +51,7 @@ DEFAULT_ROLES: dict[str, tuple[str, str, str, list[str]]] = {
     "dept_manager": ("部门主管", "department", "non_sales", list(_MANAGE)),
     "operator": ("运营", "department", "non_sales",
                  ["customer.view", "customer.create", "customer.edit", "customer.assign", "customer.import",
-                  "customer.phone_full", "pool.potential", "pool.to_assign"]),
+                  "customer.phone_full", "pool.potential", "pool.to_assign",
+                  "followup.create", "task.issue", "visit.view"]),
     "sales": ("销售", "self", "sales", list(_WORK)),
 }

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Query, Response
 
 from huike.auth.deps import CurrentActor
@@ -10,15 +12,39 @@ from huike.kit.web import DB, UnitOfWorkRoute
 router = APIRouter(prefix="/customers", tags=["customers"], route_class=UnitOfWorkRoute)
 
 
-@router.get("", response_model=CustomerPage)
+FILTER_DOC = ("URL-encoded JSON filter (schema `Filter`): conditions on system and custom fields joined by "
+              "and/or, at most 10; applied on top of the pool and the caller's data scope")
+SORT_DOC = ("sort column, `-` for descending: id, name, number, company, source, industry, level, stage, region, "
+            "created_at, updated_at, assigned_at, claimed_at, last_followup_at, last_call_at, or cf.<key> of a "
+            "sortable custom field (see GET /customers/fields). Default -id (newest first)")
+
+
+@router.get("", response_model=CustomerPage, openapi_extra={"parameters": [{
+    "name": "filter", "in": "query", "required": False, "description": FILTER_DOC,
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Filter"}}}}]})
 def list_customers(actor: CurrentActor, db: DB, pool: PoolKey = "all",
-                   q: str | None = Query(None, max_length=100, description="quick search"),
-                   cursor: str | None = Query(None, max_length=200),
-                   limit: int = Query(20, ge=1, le=200)) -> CustomerPage:
-    """One pool of customers within the caller's data scope, newest first, keyset-paginated."""
-    rows, next_cursor, total, exact = service.list_pool(db, actor, pool, q=q, cursor=cursor, limit=limit)
-    return CustomerPage(items=service.read_many(db, rows, actor), next_cursor=next_cursor, total=total,
-                        total_exact=exact)
+                   q: str | None = Query(None, max_length=100, description=(
+                       "quick search over name, phones, WeChat nickname, customer number, company, email and "
+                       "external id (substring, case-insensitive); Latin letters also match Chinese names by "
+                       "pinyin (zhangsan, zs → 张三); exact matches first")),
+                   filter: str | None = Query(None, max_length=20_000, include_in_schema=False),
+                   saved_filter_id: int | None = Query(None, description="apply one of the caller's saved filters "
+                                                                         "(AND the `filter` given)"),
+                   sort: str | None = Query(None, max_length=60, description=SORT_DOC),
+                   cursor: str | None = Query(None, max_length=2000),
+                   limit: int = Query(20, ge=1, le=200),
+                   total: Literal["auto", "exact", "none"] = Query(
+                       "auto", description="auto: exact up to 1,000 and cheap, else a lower bound or the planner's "
+                                           "estimate (never holds up the page); exact: count everything; none: skip "
+                                           "(use GET /customers/count in parallel)")) -> CustomerPage:
+    """One pool of customers within the caller's data scope: quick search, filter, any sortable column,
+    keyset (cursor) pages — page 5,000 costs what page 1 costs."""
+    from huike.find.service import parse_filter
+
+    res = service.list_pool(db, actor, pool, q=q, flt=parse_filter(filter), sort=sort, cursor=cursor, limit=limit,
+                            total=total, saved_filter_id=saved_filter_id)
+    return CustomerPage(items=service.read_many(db, res.rows, actor), next_cursor=res.next_cursor, total=res.total,
+                        total_exact=res.total_kind == "exact", total_kind=res.total_kind, sort=res.sort)
 
 
 @router.post("", response_model=CustomerRead, status_code=201)

@@ -1,9 +1,9 @@
-"""The customer record, first cut (CONTRACT.md "Customers")."""
+"""The customer record (CONTRACT.md "Customers"). Tags live in `dictionary.models.CustomerTag`, custom
+field values in `dictionary.models.CustomerFieldValue`, the quick-search forms in `find.models.CustomerSearch`."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,6 +24,14 @@ class Customer(IdMixin, TenantMixin, TimestampMixin, Base):
         sa.Index("ix_customers_tenant_pool_id", "tenant_id", "pool", "id"),
         sa.Index("ix_customers_tenant_owner_id", "tenant_id", "owner_id", "id"),
         sa.Index("ix_customers_tenant_dept_id", "tenant_id", "department_id", "id"),
+        sa.CheckConstraint("last_call_status IN ('connected','not_connected')", name="last_call_status"),
+        # keyset pagination and range filters on every sortable column (FIND-2, FIND-8)
+        sa.Index("ix_customers_tenant_id_id", "tenant_id", "id"),
+        sa.Index("ix_customers_tenant_created", "tenant_id", "created_at", "id"),
+        sa.Index("ix_customers_tenant_followup", "tenant_id", "last_followup_at", "id"),
+        sa.Index("ix_customers_tenant_assigned", "tenant_id", "assigned_at", "id"),
+        sa.Index("ix_customers_tenant_call", "tenant_id", "last_call_at", "id"),
+        sa.Index("ix_customers_tenant_name", "tenant_id", "name", "id"),
     )
     number: Mapped[str | None] = mapped_column(sa.String(32))
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -35,11 +43,16 @@ class Customer(IdMixin, TenantMixin, TimestampMixin, Base):
     source: Mapped[str | None] = mapped_column(sa.String(100))
     industry: Mapped[str | None] = mapped_column(sa.String(100))
     level: Mapped[str | None] = mapped_column(sa.String(50))
-    tags: Mapped[list[Any]] = mapped_column(default=list)
+    stage: Mapped[str | None] = mapped_column(sa.String(50))  # 跟进阶段 (dictionary "stage")
+    region: Mapped[str | None] = mapped_column(sa.String(100))  # 省/市/区, e.g. 浙江省/杭州市/西湖区
+    wechat: Mapped[str | None] = mapped_column(sa.String(100))  # WeChat nickname
+    external_id: Mapped[str | None] = mapped_column(sa.String(100))  # id in another system
     address: Mapped[str | None] = mapped_column(sa.String(500))
     remark: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("employees.id"))
     last_followup_at: Mapped[datetime | None]
+    last_call_at: Mapped[datetime | None]  # set by the call centre (CALL-7); filterable now (FIND-2)
+    last_call_status: Mapped[str | None] = mapped_column(sa.String(20))  # connected / not_connected
     deleted_at: Mapped[datetime | None]
     deleted_from_pool: Mapped[str | None] = mapped_column(sa.String(20))
     # pool lifecycle (POOL-3…17)
@@ -94,3 +107,8 @@ class CustomerFocus(TenantMixin, Base):
                                              primary_key=True)
     employee_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("employees.id"), primary_key=True, index=True)
     color: Mapped[str] = mapped_column(sa.String(20), default="red")
+
+
+# Quick search keeps its own row per customer, rewritten after every flush that touches a searchable
+# field or phone (huike.find.indexing registers the session hooks on import).
+import huike.find.indexing  # noqa: F401

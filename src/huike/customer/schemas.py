@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
@@ -13,12 +13,24 @@ PoolKey = Literal["all", "potential", "to_assign", "following", "public", "mine"
 class _Fields(BaseModel):
     company: str | None = Field(default=None, max_length=200)
     email: EmailStr | None = None
-    source: str | None = Field(default=None, max_length=100)
-    industry: str | None = Field(default=None, max_length=100)
-    level: str | None = Field(default=None, max_length=50)
-    tags: list[str] | None = Field(default=None, max_length=50)
+    source: str | None = Field(default=None, max_length=100,
+                               description="a value of the tenant's source dictionary (大类 or 小类 name)")
+    industry: str | None = Field(default=None, max_length=100, description="industry dictionary value")
+    level: str | None = Field(default=None, max_length=50, description="level dictionary value")
+    stage: str | None = Field(default=None, max_length=50, description="follow-up stage dictionary value")
+    region: str | None = Field(default=None, max_length=100, description="省/市/区, e.g. 浙江省/杭州市/西湖区")
+    wechat: str | None = Field(default=None, max_length=100, description="WeChat nickname")
+    external_id: str | None = Field(default=None, max_length=100, description="the customer's id in another system")
+    tags: list[str] | None = Field(
+        default=None, max_length=50,
+        description="tag names (the whole set); one tag per single-choice group. Names outside the dictionary "
+                    "are added to 其他标签 when the tenant allows free entry, else 422 unknown_tag")
     address: str | None = Field(default=None, max_length=500)
     remark: str | None = Field(default=None, max_length=5000)
+    custom_fields: dict[str, Any] | None = Field(
+        default=None, description="custom field values by key, e.g. {\"budget\": \"20000.00\", \"products\": "
+                                  "[\"CRM\"]}; on update only the keys given change, null clears. Invalid values "
+                                  "answer 422 invalid_custom_fields with one error per field (custom_fields.<key>)")
 
 
 class CustomerCreate(_Fields):
@@ -50,12 +62,26 @@ class CustomerRead(BaseModel):
     source: str | None
     industry: str | None
     level: str | None
-    tags: list[str]
+    stage: str | None = None
+    region: str | None = None
+    wechat: str | None = None
+    external_id: str | None = None
+    tags: list[str] = Field(description="tag names, sorted")
+    tag_ids: list[int] = Field(default_factory=list)
     address: str | None
     remark: str | None
     created_at: datetime
     updated_at: datetime
+    created_by_id: int | None = None
+    assigned_at: datetime | None = None
     last_followup_at: datetime | None
+    last_call_at: datetime | None = None
+    last_call_status: Literal["connected", "not_connected"] | None = None
+    custom_fields: dict[str, Any] = Field(
+        default_factory=dict,
+        description="every active custom field by key: text and choices as strings (multi: list), number as a "
+                    "JSON number, money as a decimal string (\"1234.50\"), date YYYY-MM-DD, datetime ISO 8601 UTC, "
+                    "employee an id; missing values null ([] for multi)")
     version: int
     # pool lifecycle
     customer_type: Literal["intent", "assigned", "won"] = Field(
@@ -77,7 +103,13 @@ class CustomerRead(BaseModel):
 
 
 class CustomerPage(BaseModel):
+    """One page of customers. `total_kind`: exact (counted); at_least (a lower bound, shown as "1000+");
+    estimate (the planner's estimate on a large result, shown as "约 23 万"); none (not counted: later
+    pages, or `total=none`). `total_exact` is true only for exact."""
+
     items: list[CustomerRead]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
     total: int
     total_exact: bool
+    total_kind: Literal["exact", "at_least", "estimate", "none"] = "exact"
+    sort: str | None = Field(default=None, description="the sort applied, e.g. `-last_followup_at`")

@@ -11,19 +11,22 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from huike.audit import service as audit
-from huike.authz import customer_scope, pool_condition, require, units_in_scope
+from huike.authz import customer_scope, require, units_in_scope
 from huike.authz.actor import Actor
 from huike.customer import phones as phone_rules
 from huike.customer.models import Customer, CustomerCollaborator, CustomerFocus, CustomerPhone
 from huike.customer.schemas import CustomerCreate, CustomerRead, CustomerUpdate
+from huike.dictionary import service as dictionary
 from huike.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from huike.kit.models import utcnow
-from huike.kit.pagination import capped_count, decode_cursor, encode_cursor
 from huike.org.models import Employee, OrgUnit
 from huike.pool.moves import default_pool
 
 AUDITED = ("name", "phones", "pool", "owner_id", "department_id", "company", "email", "source", "industry",
-           "level", "tags", "address", "remark")
+           "level", "stage", "region", "wechat", "external_id", "tags", "address", "remark", "custom_fields")
+# Plain columns a create / update sets from the body (dictionary fields are checked first).
+PLAIN = ("company", "email", "source", "industry", "level", "stage", "region", "wechat", "external_id", "address",
+         "remark")
 
 
 def scoped(actor: Actor) -> sa.Select[tuple[Customer]]:
@@ -78,11 +81,28 @@ def _owner(s: Session, actor: Actor, owner_id: int) -> Employee:
     return owner
 
 
-def snapshot(c: Customer) -> dict[str, Any]:
+def snapshot(s: Session, c: Customer) -> dict[str, Any]:
     return {"name": c.name, "phones": [p.phone for p in c.phones], "pool": c.pool, "owner_id": c.owner_id,
             "department_id": c.department_id, "company": c.company, "email": c.email, "source": c.source,
-            "industry": c.industry, "level": c.level, "tags": list(c.tags or []), "address": c.address,
-            "remark": c.remark}
+            "industry": c.industry, "level": c.level, "stage": c.stage, "region": c.region, "wechat": c.wechat,
+            "external_id": c.external_id, "tags": dictionary.tag_names_of(s, [c.id])[c.id] if c.id else [],
+            "address": c.address, "remark": c.remark,
+            "custom_fields": dictionary.custom_values_of(s, [c.id])[c.id] if c.id else {}}
+
+
+def _region(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = [p.strip() for p in value.replace("／", "/").split("/")]
+    return "/".join(p for p in parts if p) or None
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    """Strip text fields (empty → null) and normalise the region."""
+    out = {k: (v.strip() or None) if isinstance(v, str) and k != "remark" else v for k, v in data.items()}
+    if "region" in out:
+        out["region"] = _region(out["region"])
+    return out
 
 
 def _flush(s: Session) -> None:
@@ -116,21 +136,25 @@ def create(s: Session, actor: Actor, body: CustomerCreate) -> Customer:
         raise Forbidden("invalid_pool", pool=pool)
     owner = _owner(s, actor, owner_id) if owner_id is not None else None
     _check_phones_free(s, phones)
-    data = body.model_dump(exclude={"phones", "pool", "owner_id", "name"}, exclude_none=True)
+    data = _clean(body.model_dump(include=set(PLAIN), exclude_none=True))
+    custom = dictionary.check_custom_values(s, body.custom_fields, creating=True)
+    data.update(dictionary.resolve_values(s, data))
+    tags = dictionary.resolve_tags(s, body.tags or [])
     now = utcnow()
     c = Customer(name=body.name.strip(), pool=pool, owner_id=owner.id if owner else None,
                  department_id=owner.department_id if owner else actor.department_id,
                  created_by_id=actor.employee_id, pool_entered_at=now, acquired_via="created",
                  claimed_at=now if owner else None,
                  public_pool_id=default_pool(s).id if pool == "public" else None, **data)
-    if "tags" in data:
-        c.tags = sorted(set(data["tags"]))
     c.phones = [CustomerPhone(phone=p, position=i) for i, p in enumerate(phones)]
     s.add(c)
     _flush(s)
     c.number = f"KH{c.id:08d}"
     _flush(s)
-    audit.record(s, "customer.create", "customer", c.id, actor=actor, after=snapshot(c))
+    if tags:
+        dictionary.write_tags(s, {c.id: (set(), {x.id for x in tags})})
+    dictionary.write_custom_values(s, c.id, custom)
+    audit.record(s, "customer.create", "customer", c.id, actor=actor, after=snapshot(s, c))
     return c
 
 
@@ -147,14 +171,20 @@ def update(s: Session, actor: Actor, customer_id: int, body: CustomerUpdate) -> 
     _may_edit(s, actor, c)
     if body.version != c.version:
         raise Conflict("version_conflict")
-    before = snapshot(c)
-    data = body.model_dump(exclude_unset=True, exclude={"version", "phones"})
+    before = snapshot(s, c)
+    data = body.model_dump(exclude_unset=True, exclude={"version", "phones", "tags", "custom_fields"})
     if "name" in data and data["name"] is None:
         raise Invalid("validation_error", errors=[{"field": "name", "code": "missing", "message": "name"}])
+    custom = dictionary.check_custom_values(s, body.custom_fields, creating=False,
+                                            existing=before["custom_fields"]) \
+        if "custom_fields" in body.model_fields_set else {}
+    data = _clean(data)
+    data.update(dictionary.resolve_values(s, data, current=before))
     for key, value in data.items():
-        if key == "tags":
-            value = sorted(set(value or []))
-        setattr(c, key, value.strip() if isinstance(value, str) and key == "name" else value)
+        setattr(c, key, value)
+    if "tags" in body.model_fields_set:
+        dictionary.set_customer_tags(s, c.id, body.tags or [])
+    dictionary.write_custom_values(s, c.id, custom)
     if body.phones is not None:
         phones = _normalize_phones(body.phones)
         if phones != [p.phone for p in c.phones]:
@@ -164,7 +194,7 @@ def update(s: Session, actor: Actor, customer_id: int, body: CustomerUpdate) -> 
             _flush(s)  # delete removed numbers before positions are rewritten
             for i, p in enumerate(c.phones):
                 p.position = i
-    after = snapshot(c)
+    after = snapshot(s, c)
     b, a = audit.diff(before, after)
     if a:
         c.updated_at = utcnow()
@@ -184,28 +214,13 @@ def delete(s: Session, actor: Actor, customer_id: int) -> None:
         raise Conflict(outcome.code or "state_changed")
 
 
-def list_pool(s: Session, actor: Actor, pool: str, *, q: str | None, cursor: str | None,
-              limit: int) -> tuple[list[Customer], str | None, int, bool]:
-    require(actor, "customer.view")
-    stmt = scoped(actor).where(pool_condition(actor, pool))
-    if q and q.strip():
-        term = q.strip()
-        like = f"%{term}%"
-        digits = "".join(ch for ch in term if ch.isdigit())
-        conds = [Customer.name.like(like), Customer.company.like(like), Customer.number.like(like),
-                 Customer.email.like(like)]
-        if digits and len(digits) >= 3:
-            conds.append(sa.exists().where(CustomerPhone.customer_id == Customer.id,
-                                           CustomerPhone.phone.like(f"%{digits}%")))
-        stmt = stmt.where(sa.or_(*conds))
-    total, exact = capped_count(s, stmt)
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(Customer.id < after)
-    rows = list(s.scalars(stmt.order_by(Customer.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1].id) if more else None), total, exact
+def list_pool(s: Session, actor: Actor, pool: str, *, q: str | None = None, cursor: str | None = None,
+              limit: int = 20, **options: Any) -> Any:
+    """One page of a pool: quick search, filter, sort, keyset cursor, total (`find.service.list_customers`,
+    whose ListResult it returns; options: flt, sort, total, saved_filter_id)."""
+    from huike.find import service as find
+
+    return find.list_customers(s, actor, pool, q=q, cursor=cursor, limit=limit, **options)
 
 
 def customer_type(c: Customer) -> str:
@@ -227,6 +242,8 @@ def read_many(s: Session, rows: list[Customer], actor: Actor | None = None) -> l
         if unit_ids else {}
     friends: dict[int, list[int]] = {}
     focus: dict[int, str] = {}
+    tags = dictionary.tags_of(s, ids)
+    custom = dictionary.custom_values_of(s, ids)
     if ids:
         for cid, eid in s.execute(sa.select(WecomFriend.customer_id, WecomFriend.employee_id)
                                   .where(WecomFriend.customer_id.in_(ids)).order_by(WecomFriend.employee_id)):
@@ -240,9 +257,12 @@ def read_many(s: Session, rows: list[Customer], actor: Actor | None = None) -> l
             owner_id=c.owner_id, owner_name=names.get(c.owner_id) if c.owner_id else None,
             collaborator_ids=sorted(x.employee_id for x in c.collaborators), department_id=c.department_id,
             department_name=units.get(c.department_id) if c.department_id else None, company=c.company,
-            email=c.email, source=c.source, industry=c.industry, level=c.level, tags=list(c.tags or []),
-            address=c.address, remark=c.remark, created_at=c.created_at, updated_at=c.updated_at,
-            last_followup_at=c.last_followup_at, version=c.version, customer_type=customer_type(c),
+            email=c.email, source=c.source, industry=c.industry, level=c.level, stage=c.stage, region=c.region,
+            wechat=c.wechat, external_id=c.external_id, tags=[n for _, n in tags.get(c.id, [])],
+            tag_ids=sorted(t for t, _ in tags.get(c.id, [])), address=c.address, remark=c.remark, created_at=c.created_at,
+            updated_at=c.updated_at, created_by_id=c.created_by_id, assigned_at=c.assigned_at,
+            last_followup_at=c.last_followup_at, last_call_at=c.last_call_at, last_call_status=c.last_call_status,
+            custom_fields=custom.get(c.id, {}), version=c.version, customer_type=customer_type(c),
             public_pool_id=c.public_pool_id, previous_owner_id=c.previous_owner_id, claimed_at=c.claimed_at,
             recycled_at=c.recycled_at, recycle_reason=c.recycle_reason, locked=c.locked, blacklisted=c.blacklisted,
             blacklist_reason=c.blacklist_reason, deactivated=c.deactivated, deactivate_reason=c.deactivate_reason,

@@ -21,9 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from huike.config import Settings, get_settings
-from huike.kit.models import TenantMixin
+from huike.kit.models import Base, TenantMixin
 
 TENANT_KEY = "tenant_id"
 SKIP_TENANT = "skip_tenant_filter"
@@ -135,12 +136,21 @@ def _tenant_filter(state: ORMExecuteState) -> None:
         return
     tenant_id = state.session.info.get(TENANT_KEY)
     if tenant_id is None:
-        if any(issubclass(m.class_, TenantMixin) for m in state.all_mappers):
+        if _touches_tenant_table(state):
             raise TenantNotSet("query on a tenant table without a tenant")
         return
     state.statement = state.statement.options(
         with_loader_criteria(TenantMixin, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
     )
+
+
+def _touches_tenant_table(state: ORMExecuteState) -> bool:
+    """Whether the statement touches a tenant table anywhere: as an entity, but also only in
+    FROM / JOIN / a subquery (`select(func.count()).select_from(Employee)`, `.join(Employee)`)."""
+    if any(issubclass(m.class_, TenantMixin) for m in state.all_mappers):
+        return True
+    tenant_tables = {m.local_table for m in Base.registry.mappers if issubclass(m.class_, TenantMixin)}
+    return any(t in tenant_tables for t in find_tables(state.statement, include_crud=True))
 
 
 @event.listens_for(Session, "before_flush")

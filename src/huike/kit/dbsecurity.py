@@ -52,7 +52,7 @@ def tenant_table(table: str, privileges: str = "SELECT, INSERT, UPDATE, DELETE")
 def append_only(table: str) -> None:
     """Refuse UPDATE and DELETE in the database itself."""
     if _pg():
-        op.execute(f"""
+        op.execute("""
             CREATE OR REPLACE FUNCTION huike_append_only() RETURNS trigger AS $$
             BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$ LANGUAGE plpgsql""")
         op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huike.kit import context
@@ -22,8 +23,10 @@ class HuikeError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, code: str | None = None, status: int | None = None, *,
+    def __init__(self, code: str | None = None, status: int | None = None, /, *,
                  errors: list[dict[str, Any]] | None = None, **params: Any) -> None:
+        # `code` and `status` are positional-only so that a message parameter may be called `code`
+        # (e.g. Conflict("tenant_exists", code=...)).
         self.code = code or type(self).code
         self.status = status or type(self).status
         self.params = params
@@ -55,7 +58,7 @@ class TooMany(HuikeError):
     status, code = 429, "too_many_attempts"
 
 
-def problem(status: int, code: str, detail: str | None = None, *, errors: Any = None,
+def problem(status: int, code: str, /, detail: str | None = None, *, errors: Any = None,
             headers: dict[str, str] | None = None, **params: Any) -> JSONResponse:
     ctx = context.current()
     body: dict[str, Any] = {
@@ -106,10 +109,28 @@ def install(app: FastAPI) -> None:
     async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {401: "unauthenticated", 403: "forbidden", 404: "route_not_found",
                 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem(exc.status_code, code, detail=None if code != "http_error" else str(exc.detail))
+        return problem(exc.status_code, code, detail=None if code != "http_error" else str(exc.detail),
+                       headers=exc.headers)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(_req: Request, exc: Exception) -> JSONResponse:
+        # A number beyond what the database stores (an id of 2**63 in a path, body, query or cursor):
+        # SQLite's driver raises OverflowError, PostgreSQL numeric_value_out_of_range (22003).
+        if isinstance(exc, OverflowError) or getattr(getattr(exc, "orig", None), "sqlstate", None) == "22003":
+            return problem(422, "validation_error")
+        return internal_error(exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
-        ctx = context.current()
-        log.exception("unexpected error (request %s)", ctx.request_id, exc_info=exc)
-        return problem(500, "internal_error", request_id=ctx.request_id)
+        return internal_error(exc)
+
+
+def internal_error(exc: BaseException) -> JSONResponse:
+    """500 for an unexpected exception: logged with the trace and request id; the client gets neither
+    the trace nor the message, only the request id to quote. `kit.web.RequestContextMiddleware` calls
+    this inside the request context (Starlette runs `exception_handler(Exception)` outside every
+    middleware, where the request id is already gone)."""
+    ctx = context.current()
+    log.exception("unexpected error (request %s)", ctx.request_id, exc_info=exc)
+    return problem(500, "internal_error", request_id=ctx.request_id)

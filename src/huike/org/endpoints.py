@@ -74,6 +74,7 @@ def create_unit(body: UnitCreate, actor: CurrentActor, db: DB) -> UnitRead:
 
 @router.patch("/org/units/{unit_id}", response_model=UnitRead, tags=["org"])
 def update_unit(unit_id: int, body: UnitUpdate, actor: CurrentActor, db: DB) -> UnitRead:
+    service.get_unit(db, unit_id)  # 404 before 403: another tenant's id is simply not found
     require(actor, "org.manage")
     return _unit_read(db, service.update_unit(db, actor, unit_id, body))
 
@@ -102,6 +103,7 @@ def get_employee(employee_id: int, actor: CurrentActor, db: DB) -> EmployeeRead:
 
 @router.patch("/employees/{employee_id}", response_model=EmployeeRead, tags=["org"])
 def update_employee(employee_id: int, body: EmployeeUpdate, actor: CurrentActor, db: DB) -> EmployeeRead:
+    service.get_employee(db, employee_id)  # 404 before 403
     require(actor, "employee.manage")
     return service.employee_read(service.update_employee(db, actor, employee_id, body))
 
@@ -134,6 +136,7 @@ def create_role(body: RoleCreate, actor: CurrentActor, db: DB) -> RoleRead:
 
 @router.patch("/roles/{role_id}", response_model=RoleRead, tags=["org"])
 def update_role(role_id: int, body: RoleUpdate, actor: CurrentActor, db: DB) -> RoleRead:
+    service.get_role(db, role_id)  # 404 before 403
     require(actor, "role.manage")
     role = service.update_role(db, actor, role_id, body)
     return _role_read(role, service.role_counts(db))
@@ -141,6 +144,7 @@ def update_role(role_id: int, body: RoleUpdate, actor: CurrentActor, db: DB) -> 
 
 @router.delete("/roles/{role_id}", status_code=204, tags=["org"])
 def delete_role(role_id: int, actor: CurrentActor, db: DB) -> Response:
+    service.get_role(db, role_id)  # 404 before 403
     require(actor, "role.manage")
     service.delete_role(db, actor, role_id)
     return Response(status_code=204)

@@ -40,6 +40,9 @@ def create_tenant(s: Session, code: str, name: str, admin_username: str, admin_p
     office = add_unit(s, center, "department", "总经办")
     roles = ensure_default_roles(s)
     s.add(PublicPool(name="公海", is_default=True))
+    from huike.dictionary.service import install_defaults
+
+    install_defaults(s)  # sources, industries, levels, stages, tag groups (FIND dictionaries)
     admin = Employee(username=admin_username, name=admin_name, password_hash=hash_password(admin_password),
                      department_id=office.id, role_id=roles["admin"].id)
     s.add(admin)

@@ -182,18 +182,19 @@ def bulk_restore(body: BulkIds, actor: CurrentActor, db: DB) -> BulkResult:
 @router.post("/customers/bulk/purge", response_model=BulkResult, tags=["pools"])
 def bulk_purge(body: BulkIds, actor: CurrentActor, db: DB) -> BulkResult:
     """Delete binned customers for good (admins); audited with their names."""
-    binned = set(db.scalars(sa.select(Customer.id).where(customer_scope(actor), Customer.id.in_(body.ids),
-                                                          Customer.pool == "recycle_bin")))
     require(actor, "pool.recycle_bin")
     require(actor, "customer.delete")
+    pools = dict(db.execute(sa.select(Customer.id, Customer.pool).where(customer_scope(actor),
+                                                                        Customer.id.in_(body.ids))).all())
+    binned = {cid for cid, pool in pools.items() if pool == "recycle_bin"}
     if binned:
         moves.purge(db, actor, sorted(binned))
     res = moves.BulkResult()
     for cid in dict.fromkeys(body.ids):
         if cid in binned:
             res.ok(cid)
-        else:
-            res.refuse(cid, "not_in_recycle_bin")
+        else:  # an id out of scope (or of another tenant) is not found, as in every bulk move
+            res.refuse(cid, "not_in_recycle_bin" if cid in pools else "not_found")
     return _bulk(res)
 
 

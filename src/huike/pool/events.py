@@ -17,7 +17,10 @@ from huike.pool.models import CustomerEvent
 TYPES = ("created", "updated", "marked_valid", "assigned", "claimed", "recycled", "transferred",
          "collaborators_changed", "focused", "deleted", "restored", "deactivated", "reactivated",
          "blacklisted", "unblacklisted", "locked", "unlocked", "merged", "merged_into", "tagged", "handover",
-         "wecom_friends_changed", "followed_up")
+         "wecom_friends_changed", "followed_up",
+         # working a customer (WORK-3…9)
+         "followup_updated", "contact_added", "contact_updated", "contact_deleted", "task_issued", "task_processed",
+         "visit_planned", "visit_updated", "visit_cancelled", "visit_recorded")
 
 
 def record(s: Session, actor: Actor | None, customer_ids: Iterable[int], type_: str,

@@ -20,6 +20,7 @@ from huike.audit import service as audit
 from huike.authz import customer_scope, require, units_in_scope
 from huike.authz.actor import Actor
 from huike.customer.models import Customer, CustomerCollaborator, CustomerFocus, CustomerPhone
+from huike.dictionary.models import CustomerTag, Tag
 from huike.kit import clock
 from huike.kit.db import get_tenant
 from huike.kit.errors import Conflict, Forbidden, Invalid, NotFound
@@ -158,11 +159,15 @@ def _move_focus(s: Session, customer_id: int, old_owner: int | None, new_owner: 
         s.flush()
 
 
-def _audit_bulk(s: Session, actor: Actor, action: str, result: BulkResult, extra: dict[str, Any]) -> None:
+def _audit_bulk(s: Session, actor: Actor, action: str, result: BulkResult, extra: dict[str, Any],
+                seen: dict[int, Customer] | None = None) -> None:
+    """One audit entry per call: the moved ids with each one's state before (pool, owner) and the parameters."""
     ids = result.succeeded
     if ids:
+        before = {str(i): {"pool": seen[i].pool, "owner_id": seen[i].owner_id} for i in ids if i in seen} \
+            if seen else None
         audit.record(s, f"customer.{action}", "customer", ids[0] if len(ids) == 1 else None, actor=actor,
-                     after={**extra, "ids": ids, "count": len(ids)})
+                     before=before, after={**extra, "ids": ids, "count": len(ids)})
 
 
 # ------------------------------------------------------------------ mark valid (POOL-2)
@@ -183,7 +188,7 @@ def mark_valid(s: Session, actor: Actor, ids: Sequence[int]) -> BulkResult:
         else:
             res.refuse(cid, "state_changed")
     events.record(s, actor, res.succeeded, "marked_valid")
-    _audit_bulk(s, actor, "mark_valid", res, {})
+    _audit_bulk(s, actor, "mark_valid", res, {}, seen)
     return res
 
 
@@ -255,7 +260,12 @@ def assign(s: Session, actor: Actor, ids: Sequence[int], *, assignee_ids: Sequen
     require(actor, "customer.assign" if action == "assign" else "customer.transfer")
     ids = _ids(ids)
     seen = _visible(s, actor, ids)
-    movable = [cid for cid in ids if cid in seen and seen[cid].pool != "recycle_bin"]
+    # A rule for one pool deals only that pool's customers: a customer another assigner dealt a
+    # moment ago is refused (not dealt twice), and takes no turn in the round-robin.
+    rule = s.get(AssignmentRule, rule_id) if rule_id is not None else None
+    from_pool = rule.pool if rule is not None else None
+    movable = [cid for cid in ids if cid in seen and seen[cid].pool != "recycle_bin"
+               and (from_pool is None or seen[cid].pool == from_pool)]
     dealt = _dealer(s, actor, assignee_ids=assignee_ids, department_id=department_id, rule_id=rule_id,
                     n=len(movable)) if movable else []
     friends = _friends(s, movable)
@@ -271,6 +281,9 @@ def assign(s: Session, actor: Actor, ids: Sequence[int], *, assignee_ids: Sequen
             continue
         if c.pool == "recycle_bin":
             res.refuse(cid, "in_recycle_bin")
+            continue
+        if from_pool is not None and c.pool != from_pool:
+            res.refuse(cid, "not_in_pool", pool=t(f"pool.{c.pool}"))
             continue
         target = next(queue)
         if cid in friends:
@@ -300,7 +313,7 @@ def assign(s: Session, actor: Actor, ids: Sequence[int], *, assignee_ids: Sequen
     moved = [cid for cid in res.succeeded if cid in per]
     events.record(s, actor, moved, "assigned" if action == "assign" else "transferred", per_customer=per)
     _audit_bulk(s, actor, action, res, {"assignee_ids": list(assignee_ids or []), "department_id": department_id,
-                                        "rule_id": rule_id})
+                                        "rule_id": rule_id}, seen)
     return res
 
 
@@ -408,7 +421,7 @@ def recycle(s: Session, actor: Actor, ids: Sequence[int], *, reason: str | None 
     if done:
         s.execute(sa.delete(CustomerCollaborator).where(CustomerCollaborator.customer_id.in_(done)))
     events.record(s, actor, done, "recycled", {"public_pool_id": target.id}, per_customer=per)
-    _audit_bulk(s, actor, "recycle", res, {"reason": reason, "public_pool_id": target.id})
+    _audit_bulk(s, actor, "recycle", res, {"reason": reason, "public_pool_id": target.id}, seen)
     return res
 
 
@@ -503,7 +516,7 @@ def delete(s: Session, actor: Actor, ids: Sequence[int]) -> BulkResult:
         else:
             res.refuse(cid, "state_changed")
     events.record(s, actor, res.succeeded, "deleted", per_customer=per)
-    _audit_bulk(s, actor, "delete", res, {})
+    _audit_bulk(s, actor, "delete", res, {}, seen)
     return res
 
 
@@ -533,7 +546,7 @@ def restore(s: Session, actor: Actor, ids: Sequence[int]) -> BulkResult:
             else:
                 res.refuse(cid, "state_changed")
     events.record(s, actor, res.succeeded, "restored", per_customer=per)
-    _audit_bulk(s, actor, "restore", res, {})
+    _audit_bulk(s, actor, "restore", res, {}, seen)
     return res
 
 
@@ -603,39 +616,58 @@ def set_flag(s: Session, actor: Actor, action: str, ids: Sequence[int], reason: 
             res.refuse(cid, "state_changed")
     changed = [cid for cid in res.succeeded if getattr(seen[cid], column) != value]
     events.record(s, actor, changed, event, {"reason": reason} if reason else None)
-    _audit_bulk(s, actor, action, res, {"reason": reason})
+    _audit_bulk(s, actor, action, res, {"reason": reason}, seen)
     return res
 
 
 # ------------------------------------------------------------------ tags (WORK-6, batch)
 def tag(s: Session, actor: Actor, ids: Sequence[int], tags: Sequence[str], mode: str) -> BulkResult:
+    """Add, remove or replace tags (by name) on a selection, through the customer_tags relation.
+    Adding a tag of a single-choice group replaces the customer's other tag of that group; unknown
+    names are created in 其他标签 when the tenant allows free entry (and only if someone is tagged)."""
+    from huike.dictionary import service as dictionary
+
     require(actor, "customer.edit")
     ids = _ids(ids)
-    wanted = sorted({x.strip() for x in tags if x and x.strip()})
+    names = dictionary.clean_tag_names(tags)
     seen = _visible(s, actor, ids)
     collabs = _collaborators(s, list(seen))
+    eligible = [cid for cid in ids if cid in seen and not (
+        actor.is_sales and seen[cid].owner_id != actor.employee_id and actor.employee_id not in collabs.get(cid, set()))]
+    wanted = dictionary.resolve_tags(s, names, create=mode != "remove") if eligible and names and mode != "remove" \
+        else list(s.scalars(sa.select(Tag).where(Tag.name.in_(names)))) if names else []
+    wanted_ids = [x.id for x in wanted]
+    name_of = {x.id: x.name for x in wanted}
+    single = dictionary.single_groups(s, wanted_ids)
+    current = dictionary.tag_ids_of(s, eligible)
+    extra = {tid for v in current.values() for tid in v} - set(name_of)
+    if extra:
+        name_of.update(dict(s.execute(sa.select(Tag.id, Tag.name).where(Tag.id.in_(extra))).all()))
     res = BulkResult()
     per: dict[int, dict[str, Any]] = {}
+    changes: dict[int, tuple[set[int], set[int]]] = {}
     for cid in ids:
         c = seen.get(cid)
         if c is None:
             res.refuse(cid, "not_found")
             continue
-        if actor.is_sales and c.owner_id != actor.employee_id and actor.employee_id not in collabs.get(cid, set()):
+        if cid not in current:
             res.refuse(cid, "not_owner")
             continue
-        old = sorted(c.tags or [])
-        new = wanted if mode == "replace" else sorted(set(old) | set(wanted)) if mode == "add" else \
-            sorted(set(old) - set(wanted))
+        old = current[cid]
+        new = dictionary.apply_mode(old, wanted_ids, mode, single)
         if new == old:
             res.ok(cid)
-        elif _guarded(s, actor, cid, [Customer.version == c.version], {"tags": new}):
+        elif _guarded(s, actor, cid, [Customer.version == c.version], {}):
             res.ok(cid)
-            per[cid] = {"before": old, "after": new}
+            changes[cid] = (old, new)
+            per[cid] = {"before": sorted(name_of[x] for x in old), "after": sorted(name_of[x] for x in new)}
         else:
             res.refuse(cid, "state_changed")
-    events.record(s, actor, list(per), "tagged", {"mode": mode, "tags": wanted}, per_customer=per)
-    _audit_bulk(s, actor, "tag", res, {"mode": mode, "tags": wanted})
+    dictionary.write_tags(s, changes)
+    tag_names = [x.name for x in wanted] if mode != "remove" else names
+    events.record(s, actor, list(per), "tagged", {"mode": mode, "tags": sorted(tag_names)}, per_customer=per)
+    _audit_bulk(s, actor, "tag", res, {"mode": mode, "tags": sorted(tag_names)})
     return res
 
 
@@ -685,7 +717,12 @@ def merge(s: Session, actor: Actor, master_id: int, duplicate_ids: Sequence[int]
             raise Conflict("in_recycle_bin")
     if actor.is_sales and any(x.owner_id != actor.employee_id for x in [master, *dups]):
         raise Forbidden()
-    before = {"master": master.id, "duplicates": dup_ids, "master_tags": list(master.tags or []),
+    from huike.dictionary import service as dictionary
+    from huike.find import indexing
+
+    tags_of = dictionary.tag_ids_of(s, [master.id, *dup_ids])
+    before = {"master": master.id, "duplicates": dup_ids,
+              "master_tags": dictionary.tag_names_of(s, [master.id])[master.id],
               "master_phones": [p.phone for p in master.phones]}
     # Former owners and collaborators of the duplicates become collaborators of the master.
     current = _collaborators(s, [master.id, *dup_ids])
@@ -710,7 +747,17 @@ def merge(s: Session, actor: Actor, master_id: int, duplicate_ids: Sequence[int]
     for table in related_tables():
         s.execute(sa.update(table).where(table.c.customer_id.in_(dup_ids)).values(customer_id=master.id)
                   .execution_options(synchronize_session=False))
-    tags = sorted(set(master.tags or []).union(*[set(d.tags or []) for d in dups]))
+    # Tags: the union; a single-choice group keeps the master's tag (else the first duplicate's).
+    union = set(tags_of[master.id])
+    single = dictionary.single_groups(s, set().union(*tags_of.values()))
+    for d in dups:
+        for tid in sorted(tags_of[d.id]):
+            group = single.get(tid)
+            if group is None or not any(single.get(x) == group for x in union):
+                union.add(tid)
+    dictionary.write_tags(s, {master.id: (set(tags_of[master.id]), union)})
+    s.execute(sa.delete(CustomerTag).where(CustomerTag.customer_id.in_(dup_ids)))
+    _merge_custom_values(s, master.id, dup_ids)
     fill = {}
     for col in ("company", "email", "source", "industry", "level", "address"):
         if getattr(master, col) in (None, ""):
@@ -720,13 +767,15 @@ def merge(s: Session, actor: Actor, master_id: int, duplicate_ids: Sequence[int]
                     break
     now = clock.now()
     s.execute(sa.update(Customer).where(Customer.id == master.id)
-              .values(tags=tags, version=Customer.version + 1, updated_at=now, **fill)
+              .values(version=Customer.version + 1, updated_at=now, **fill)
               .execution_options(synchronize_session=False))
     s.execute(sa.update(Customer).where(Customer.id.in_(dup_ids))
               .values(pool="recycle_bin", deleted_from_pool=Customer.pool, deleted_at=now, merged_into_id=master.id,
                       version=Customer.version + 1, updated_at=now)
               .execution_options(synchronize_session=False))
     s.flush()
+    indexing.refresh(s, [master.id, *dup_ids])  # phones and filled fields changed by Core statements
+    tags = dictionary.tag_names_of(s, [master.id])[master.id]
     events.record(s, actor, [master.id], "merged", {"duplicate_ids": dup_ids})
     events.record(s, actor, dup_ids, "merged_into", {"master_id": master.id})
     audit.record(s, "customer.merge", "customer", master.id, actor=actor, before=before,
@@ -742,9 +791,23 @@ def related_tables() -> list[sa.Table]:
     from huike.kit.models import Base
 
     skip = {"customers", "customer_phones", "customer_collaborators", "customer_focus", "wecom_friends",
-            "notifications"}
+            "notifications", "customer_tags", "customer_field_values", "customer_search"}
     return [tbl for name, tbl in Base.metadata.tables.items()
             if name not in skip and "customer_id" in tbl.c and "tenant_id" in tbl.c]
+
+
+def _merge_custom_values(s: Session, master_id: int, dup_ids: list[int]) -> None:
+    """Custom fields the master leaves empty take the first duplicate's value; the rest go."""
+    from huike.dictionary.models import CustomerFieldValue as V
+
+    have = set(s.scalars(sa.select(V.field_id).where(V.customer_id == master_id)))
+    for d in dup_ids:
+        fields = set(s.scalars(sa.select(V.field_id).where(V.customer_id == d))) - have
+        if fields:
+            s.execute(sa.update(V).where(V.customer_id == d, V.field_id.in_(fields)).values(customer_id=master_id)
+                      .execution_options(synchronize_session=False))
+            have |= fields
+    s.execute(sa.delete(V).where(V.customer_id.in_(dup_ids)).execution_options(synchronize_session=False))
 
 
 # ------------------------------------------------------------------ leaver hand-over (PERM-6)

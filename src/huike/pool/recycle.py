@@ -52,8 +52,8 @@ def base_conditions(s: Session, rule: RecycleRule) -> list[sa.ColumnElement[bool
         conds.append(Customer.department_id.in_(sa.select(OrgUnit.id).where(OrgUnit.path.startswith(path))))
     if rule.exempt_locked:
         conds.append(~Customer.locked)
-    if rule.exempt_wecom_friends:
-        conds.append(~sa.exists().where(WecomFriend.customer_id == Customer.id))
+    # WeCom friends are never dropped to the public pool (POOL-11), whatever `exempt_wecom_friends` says.
+    conds.append(~sa.exists().where(WecomFriend.customer_id == Customer.id))
     if rule.exempt_focus:
         conds.append(~sa.exists().where(CustomerFocus.customer_id == Customer.id,
                                         CustomerFocus.employee_id == Customer.owner_id))
@@ -106,7 +106,8 @@ def run_rule(s: Session, rule: RecycleRule, now: datetime | None = None) -> RunR
         ins = _insert_ignore(s, Notification).from_select(
             ["tenant_id", "employee_id", "kind", "title", "body", "customer_id", "dedupe_key", "created_at"], select
         ).on_conflict_do_nothing()
-        reminded = s.execute(ins).rowcount or 0
+        # preserve_rowcount: psycopg reports -1 for an INSERT … SELECT of no rows once the cursor is closed.
+        reminded = s.execute(ins.execution_options(preserve_rowcount=True)).rowcount or 0
 
     # 2. move every due customer in one statement; the run's timestamp marks the moved set exactly
     moved = s.execute(
@@ -138,4 +139,6 @@ def run_rule(s: Session, rule: RecycleRule, now: datetime | None = None) -> RunR
 def run_tenant(s: Session, now: datetime | None = None) -> list[RunResult]:
     now = now or clock.now()
     rules = list(s.scalars(sa.select(RecycleRule).where(RecycleRule.enabled).order_by(RecycleRule.id)))
-    return [run_rule(s, r, now) for r in rules]
+    # Each rule gets its own instant: a run's `recycled_at` marks the set it moved (for the events and
+    # collaborator statements), and rules may share a name, hence a reason.
+    return [run_rule(s, r, now + timedelta(microseconds=i)) for i, r in enumerate(rules)]

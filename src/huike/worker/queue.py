@@ -34,6 +34,19 @@ def build_huey(settings: Settings) -> Huey:
 
 
 huey: Huey = build_huey(get_settings())
+_target = (get_settings().broker_url, get_settings().jobs_path)
+
+
+def configure(settings: Settings) -> None:
+    """Point the queue at these settings (the app's in `create_app`, or a test's) instead of the
+    process settings read at import. Tasks stay registered on the one `huey`; only its storage moves."""
+    global _target
+    target = (settings.broker_url, settings.jobs_path)
+    if target != _target:
+        fresh = build_huey(settings)
+        huey.storage_class, huey.storage_kwargs = fresh.storage_class, fresh.storage_kwargs
+        huey.storage = fresh.storage
+        _target = target
 
 
 def enqueue_after_commit(session: Session, task: TaskWrapper, *args: Any, **kwargs: Any) -> None:

@@ -82,3 +82,27 @@ def hourly_auto_recycle() -> None:
 def nightly_purge() -> None:
     for tid in tenant_ids(database()):
         purge_recycle_bin(tid)
+
+
+# ------------------------------------------------------------------ reminders (WORK-8)
+@huey.task(retries=3, retry_delay=60)
+def deliver_reminder(tenant_id: int, delivery_id: int) -> str:
+    """Send one reminder on one outside channel; a failed attempt raises and Huey retries it."""
+    from huike.reminder.service import deliver
+
+    return deliver(database(), tenant_id, delivery_id)
+
+
+@huey.task()
+def reminders_tenant(tenant_id: int) -> dict[str, int]:
+    """Generate the tenant's due reminders; their deliveries are enqueued after the commit."""
+    from huike.reminder.service import run_tenant
+
+    with database().transaction(tenant_id) as s:
+        return run_tenant(s)
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def reminders_every_5_minutes() -> None:
+    for tid in tenant_ids(database()):
+        reminders_tenant(tid)

@@ -34,6 +34,10 @@ export interface Customer {
   source: string | null
   industry: string | null
   level: string | null
+  /** present on newer servers */
+  stage?: string | null
+  region?: string | null
+  wechat?: string | null
   tags: string[]
   address: string | null
   remark: string | null
@@ -41,6 +45,26 @@ export interface Customer {
   updated_at: string | null
   last_followup_at: string | null
   version: number
+  // pools (present on newer servers)
+  customer_type?: 'intent' | 'assigned' | 'won'
+  public_pool_id?: Id | null
+  previous_owner_id?: Id | null
+  /** not sent by the server: filled in by the UI from the employees it knows */
+  previous_owner_name?: string | null
+  assigned_at?: string | null
+  claimed_at?: string | null
+  recycled_at?: string | null
+  recycle_reason?: string | null
+  locked?: boolean
+  blacklisted?: boolean
+  blacklist_reason?: string | null
+  deactivated?: boolean
+  deactivate_reason?: string | null
+  merged_into_id?: Id | null
+  deleted_at?: string | null
+  wecom_friend_ids?: Id[]
+  /** the viewer's own star, if any */
+  focus_color?: string | null
 }
 
 export interface CustomerPage {

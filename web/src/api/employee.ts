@@ -33,7 +33,15 @@ export interface EmployeeCreate {
   email?: string
 }
 
-export type EmployeeUpdate = Partial<Omit<EmployeeCreate, 'username'>> & { is_active?: boolean }
+export interface EmployeeUpdate {
+  name?: string
+  password?: string
+  department_id?: Id
+  role_id?: Id
+  phone?: string | null
+  email?: string | null
+  is_active?: boolean
+}
 
 export const listEmployees = (query: EmployeeQuery = {}, opts: RequestOptions = {}) =>
   http.get<{ items: Employee[]; total: number }>('/employees', { ...query }, opts)

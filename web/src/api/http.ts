@@ -82,6 +82,11 @@ function readCookie(name: string): string {
   return ''
 }
 
+/** Whether this browser holds a login (the readable half of the session's cookies). */
+export function hasCsrfCookie(): boolean {
+  return readCookie('huike_csrf') !== ''
+}
+
 function buildUrl(path: string, query?: Query): string {
   let url = path.startsWith('/api/') || path.startsWith('/healthz') ? path : API_BASE + path
   if (query) {

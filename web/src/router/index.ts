@@ -51,8 +51,14 @@ const routes: RouteRecordRaw[] = [
       {
         path: 'tasks',
         name: 'tasks',
-        component: () => import('@/views/placeholder/index.vue'),
+        component: () => import('@/views/work/tasks/index.vue'),
         meta: { titleKey: 'menu.tasks', menuKey: 'tasks' },
+      },
+      {
+        path: 'visits',
+        name: 'visits',
+        component: () => import('@/views/work/visits/index.vue'),
+        meta: { titleKey: 'work.menu.visits', perm: ['visit.view'], menuKey: 'visits' },
       },
       {
         path: 'statistics',
@@ -80,16 +86,34 @@ const routes: RouteRecordRaw[] = [
         meta: { titleKey: 'menu.roles', perm: ['role.manage'], menuKey: 'settings-roles' },
       },
       {
+        path: 'settings/pools',
+        name: 'pool-settings',
+        component: () => import('@/views/pool/index.vue'),
+        meta: { titleKey: 'menu.pools', perm: ['settings.manage'], menuKey: 'settings-pools' },
+      },
+      {
         path: 'settings/audit',
         name: 'audit',
         component: () => import('@/views/audit/index.vue'),
         meta: { titleKey: 'menu.audit', perm: ['audit.view'], menuKey: 'settings-audit' },
       },
       {
+        path: 'settings/reminders',
+        name: 'reminder-settings',
+        component: () => import('@/views/work/reminders/index.vue'),
+        meta: { titleKey: 'work.menu.reminders', perm: ['reminder.manage'], menuKey: 'settings-reminders' },
+      },
+      {
+        path: 'settings/my-reminders',
+        name: 'my-reminders',
+        component: () => import('@/views/work/reminders/MyPreferences.vue'),
+        meta: { titleKey: 'work.menu.myReminders', menuKey: 'settings-my-reminders' },
+      },
+      {
         path: '403',
         name: 'forbidden',
         component: () => import('@/views/error/Forbidden.vue'),
-        meta: { titleKey: 'errors.forbidden' },
+        meta: { titleKey: 'errors.noAccessPage' },
       },
       {
         path: ':pathMatch(.*)*',

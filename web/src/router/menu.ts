@@ -1,7 +1,7 @@
 // The product's navigation in one place: the sidebar and the route guard both read it.
 import type { Component } from 'vue'
 import { markRaw } from 'vue'
-import { User, TrendCharts, Finished, DataAnalysis, Setting } from '@element-plus/icons-vue'
+import { User, TrendCharts, Finished, DataAnalysis, Setting, PhoneFilled } from '@element-plus/icons-vue'
 import { POOL_KEYS, type PoolKey } from '@/api/customer'
 
 export interface MenuNode {
@@ -42,6 +42,7 @@ export const MENU: MenuNode[] = [
   },
   { key: 'opportunities', titleKey: 'menu.opportunities', icon: markRaw(TrendCharts), path: '/opportunities' },
   { key: 'tasks', titleKey: 'menu.tasks', icon: markRaw(Finished), path: '/tasks' },
+  { key: 'visits', titleKey: 'work.menu.visits', icon: markRaw(PhoneFilled), path: '/visits', perm: ['visit.view'] },
   { key: 'statistics', titleKey: 'menu.statistics', icon: markRaw(DataAnalysis), path: '/statistics' },
   {
     key: 'settings',
@@ -51,7 +52,15 @@ export const MENU: MenuNode[] = [
       { key: 'settings-org', titleKey: 'menu.org', path: '/settings/org', perm: ['org.manage'] },
       { key: 'settings-employees', titleKey: 'menu.employees', path: '/settings/employees', perm: ['employee.manage'] },
       { key: 'settings-roles', titleKey: 'menu.roles', path: '/settings/roles', perm: ['role.manage'] },
+      { key: 'settings-pools', titleKey: 'menu.pools', path: '/settings/pools', perm: ['settings.manage'] },
       { key: 'settings-audit', titleKey: 'menu.audit', path: '/settings/audit', perm: ['audit.view'] },
+      {
+        key: 'settings-reminders',
+        titleKey: 'work.menu.reminders',
+        path: '/settings/reminders',
+        perm: ['reminder.manage'],
+      },
+      { key: 'settings-my-reminders', titleKey: 'work.menu.myReminders', path: '/settings/my-reminders' },
     ],
   },
 ]

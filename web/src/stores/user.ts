@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import * as authApi from '@/api/auth'
 import type { Me, LoginPayload } from '@/api/auth'
-import { isApiError, rememberCsrfToken } from '@/api/http'
+import { hasCsrfCookie, isApiError, rememberCsrfToken } from '@/api/http'
 
 export const useUserStore = defineStore('user', () => {
   const me = ref<Me | null>(null)
@@ -21,6 +21,12 @@ export const useUserStore = defineStore('user', () => {
   /** Load the caller once; resolves to whether a session exists. Other errors are rethrown. */
   async function ensureMe(): Promise<boolean> {
     if (checked.value) return isLoggedIn.value
+    // No readable huike_csrf cookie means no login in this browser: do not ask (avoids a 401 in the console).
+    if (!hasCsrfCookie()) {
+      me.value = null
+      checked.value = true
+      return false
+    }
     try {
       me.value = await authApi.fetchMe()
     } catch (e) {

@@ -6,7 +6,7 @@ export interface TreeNode<T> {
   children: TreeNode<T>[]
 }
 
-/** A flat list with parent ids → roots with nested children (sorted by `sort`, then name). */
+/** A flat list with parent ids → roots with nested children (sorted by `sort`, else as given). */
 export function buildTree<T extends { id: Id; parent_id: Id | null; sort?: number; name?: string }>(
   items: T[],
 ): (T & { children: (T & { children: unknown[] })[] })[] {
@@ -19,7 +19,8 @@ export function buildTree<T extends { id: Id; parent_id: Id | null; sort?: numbe
     if (parent) parent.children.push(n)
     else roots.push(n)
   }
-  const cmp = (a: N, b: N) => (a.sort ?? 0) - (b.sort ?? 0) || String(a.name ?? '').localeCompare(String(b.name ?? ''), 'zh-CN')
+  // by `sort`; ties keep the server's order (Array.prototype.sort is stable)
+  const cmp = (a: N, b: N) => (a.sort ?? 0) - (b.sort ?? 0)
   const sortRec = (list: N[]) => {
     list.sort(cmp)
     list.forEach((c) => sortRec(c.children))

@@ -16,9 +16,15 @@ export interface CustomerFormModel {
   remark: string
 }
 
+/** Choices offered by the form: the tenant's dictionaries, or what the list already shows when they are unknown. */
 export interface Suggestions {
   source: string[]
+  /** sources that are a 小类 of the one before them (shown indented) */
+  sourceChildren: string[]
   industry: string[]
   level: string[]
-  tags: string[]
+  /** tag groups; a `single` group allows one of its tags per customer */
+  tags: { group: string; single: boolean; tags: string[] }[]
+  /** whether a value outside the list may be typed */
+  free: { source: boolean; industry: boolean; level: boolean; tags: boolean }
 }
