@@ -233,24 +233,39 @@ def read_many(s: Session, rows: list[Customer], actor: Actor | None = None) -> l
     """Serialise a page with a few batched look-ups (no query per row)."""
     from huike.pool.models import WecomFriend
 
-    emp_ids = {c.owner_id for c in rows if c.owner_id}
-    unit_ids = {c.department_id for c in rows if c.department_id}
+    emp_ids = sorted({c.owner_id for c in rows if c.owner_id})
+    unit_ids = sorted({c.department_id for c in rows if c.department_id})
     ids = [c.id for c in rows]
-    names = dict(s.execute(sa.select(Employee.id, Employee.name).where(Employee.id.in_(emp_ids))).all()) \
-        if emp_ids else {}
-    units = dict(s.execute(sa.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(unit_ids))).all()) \
-        if unit_ids else {}
+    names: dict[int, str] = {}
+    units: dict[int, str] = {}
     friends: dict[int, list[int]] = {}
     focus: dict[int, str] = {}
+    if not ids:
+        return []
+    # owner and department names in one round trip
+    parts = []
+    if emp_ids:
+        parts.append(sa.select(sa.literal("e"), Employee.id, Employee.name).where(Employee.id.in_(emp_ids)))
+    if unit_ids:
+        parts.append(sa.select(sa.literal("u"), OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(unit_ids)))
+    if parts:
+        for kind, key, name in s.execute(sa.union_all(*parts) if len(parts) > 1 else parts[0]):
+            (names if kind == "e" else units)[key] = name
+    # WeCom friends and the viewer's star in one round trip
+    rel = [sa.select(sa.literal("w"), WecomFriend.customer_id, WecomFriend.employee_id, sa.null().cast(sa.String))
+           .where(WecomFriend.customer_id.in_(ids))]
+    if actor is not None:
+        rel.append(sa.select(sa.literal("f"), CustomerFocus.customer_id, CustomerFocus.employee_id, CustomerFocus.color)
+                   .where(CustomerFocus.customer_id.in_(ids), CustomerFocus.employee_id == actor.employee_id))
+    for kind, cid, eid, color in s.execute(sa.union_all(*rel) if len(rel) > 1 else rel[0]):
+        if kind == "w":
+            friends.setdefault(cid, []).append(eid)
+        else:
+            focus[cid] = color
+    for v in friends.values():
+        v.sort()
     tags = dictionary.tags_of(s, ids)
     custom = dictionary.custom_values_of(s, ids)
-    if ids:
-        for cid, eid in s.execute(sa.select(WecomFriend.customer_id, WecomFriend.employee_id)
-                                  .where(WecomFriend.customer_id.in_(ids)).order_by(WecomFriend.employee_id)):
-            friends.setdefault(cid, []).append(eid)
-        if actor is not None:
-            focus = dict(s.execute(sa.select(CustomerFocus.customer_id, CustomerFocus.color).where(
-                CustomerFocus.customer_id.in_(ids), CustomerFocus.employee_id == actor.employee_id)).all())
     return [
         CustomerRead(
             id=c.id, number=c.number, name=c.name, phones=[p.phone for p in c.phones], pool=c.pool,

@@ -981,18 +981,22 @@ def custom_values_of(s: Session, customer_ids: Sequence[int], fields: list[Custo
                      ) -> dict[int, dict[str, Any]]:
     """{customer id: {key: value}} for every active field (missing values as null / [])."""
     fields = [f for f in (fields if fields is not None else list_fields(s)) if f.is_active]
-    out: dict[int, dict[str, Any]] = {cid: {} for cid in customer_ids}
     if not customer_ids or not fields:
-        return out
+        return {cid: {} for cid in customer_ids}
     by_id = {f.id: f for f in fields}
     rows: dict[tuple[int, int], list[Any]] = {}
-    for r in s.execute(sa.select(CustomerFieldValue.customer_id, CustomerFieldValue.field_id,
-                                 CustomerFieldValue.seq, CustomerFieldValue.value_text,
-                                 CustomerFieldValue.value_long, CustomerFieldValue.value_num,
-                                 CustomerFieldValue.value_date, CustomerFieldValue.value_time)
-                       .where(CustomerFieldValue.customer_id.in_(list(customer_ids)),
-                              CustomerFieldValue.field_id.in_(list(by_id)))):
-        rows.setdefault((r.customer_id, r.field_id), []).append(r)
+    V = CustomerFieldValue
+    for r in s.execute(sa.select(V.customer_id, V.field_id, V.seq, V.value_text, V.value_long, V.value_num,
+                                 V.value_date, V.value_time)
+                       .where(V.customer_id.in_(list(customer_ids)), V.field_id.in_(list(by_id)))):
+        rows.setdefault((r[0], r[1]), []).append(r)
+    empty = {f.key: ([] if f.type == "multi" else None) for f in fields}
+    out: dict[int, dict[str, Any]] = {}
     for cid in customer_ids:
-        out[cid] = {f.key: value_json(f, rows.get((cid, f.id), [])) for f in fields}
+        values = dict(empty)
+        for f in fields:
+            got = rows.get((cid, f.id))
+            if got:
+                values[f.key] = value_json(f, got)
+        out[cid] = values
     return out

@@ -393,7 +393,7 @@ class Compiler:
         return list(dict.fromkeys(ids)) or [-1]
 
     def _tags(self, c: Condition) -> ColumnElement[bool]:
-        any_tag = sa.exists().where(CustomerTag.customer_id == Customer.id)
+        any_tag = self._exists(CustomerTag.customer_id == Customer.id)
         if c.op == "empty":
             return ~any_tag
         if c.op == "not_empty":
@@ -402,17 +402,17 @@ class Compiler:
 
         def holders(cond: ColumnElement[bool]) -> ColumnElement[bool]:
             if self.probe:
-                return sa.exists().where(CustomerTag.customer_id == Customer.id, cond)
+                return self._exists(CustomerTag.customer_id == Customer.id, cond)
             return Customer.id.in_(sa.select(CustomerTag.customer_id).where(cond))
 
         if c.op in ("contains", "contains_any"):
             return holders(CustomerTag.tag_id.in_(ids) if len(ids) > 1 else CustomerTag.tag_id == ids[0])
         if c.op == "contains_all":
             return sa.and_(*[holders(CustomerTag.tag_id == i) for i in ids])
-        return ~sa.exists().where(CustomerTag.customer_id == Customer.id, CustomerTag.tag_id.in_(ids))
+        return ~self._exists(CustomerTag.customer_id == Customer.id, CustomerTag.tag_id.in_(ids))
 
     def _phones(self, c: Condition) -> ColumnElement[bool]:
-        has = sa.exists().where(CustomerPhone.customer_id == Customer.id)
+        has = self._exists(CustomerPhone.customer_id == Customer.id)
         if c.op == "empty":
             return ~has
         if c.op == "not_empty":
@@ -425,28 +425,28 @@ class Compiler:
                 phone = normalize(raw)
             except InvalidPhone:
                 phone = raw
-            return sa.exists().where(CustomerPhone.customer_id == Customer.id, CustomerPhone.phone == phone)
+            return self._exists(CustomerPhone.customer_id == Customer.id, CustomerPhone.phone == phone)
         digits = "".join(ch for ch in raw if ch.isdigit()) or raw
-        return sa.exists().where(CustomerPhone.customer_id == Customer.id,
+        return self._exists(CustomerPhone.customer_id == Customer.id,
                                  CustomerPhone.phone.contains(digits, autoescape=True))
 
     def _wecom(self, c: Condition) -> ColumnElement[bool]:
-        has = sa.exists().where(WecomFriend.customer_id == Customer.id)
+        has = self._exists(WecomFriend.customer_id == Customer.id)
         if c.op == "empty":
             return ~has
         if c.op == "not_empty":
             return has
         ids = self._employees(c)
-        return sa.exists().where(WecomFriend.customer_id == Customer.id, WecomFriend.employee_id.in_(ids))
+        return self._exists(WecomFriend.customer_id == Customer.id, WecomFriend.employee_id.in_(ids))
 
     def _collaborators(self, c: Condition) -> ColumnElement[bool]:
-        has = sa.exists().where(CustomerCollaborator.customer_id == Customer.id)
+        has = self._exists(CustomerCollaborator.customer_id == Customer.id)
         if c.op == "empty":
             return ~has
         if c.op == "not_empty":
             return has
         ids = self._employees(c)
-        cond = sa.exists().where(CustomerCollaborator.customer_id == Customer.id,
+        cond = self._exists(CustomerCollaborator.customer_id == Customer.id,
                                  CustomerCollaborator.employee_id.in_(ids))
         return cond if c.op in ("eq", "any_of") else ~cond
 
@@ -472,18 +472,18 @@ class Compiler:
         V = CustomerFieldValue
         mine = (V.field_id == f.id)
         if c.op == "empty":
-            return ~sa.exists().where(V.customer_id == Customer.id, mine)
+            return ~self._exists(V.customer_id == Customer.id, mine)
         if c.op == "not_empty":
-            return sa.exists().where(V.customer_id == Customer.id, mine) if self.probe else \
+            return self._exists(V.customer_id == Customer.id, mine) if self.probe else \
                 Customer.id.in_(sa.select(V.customer_id).where(mine))
 
         def holders(*conds: ColumnElement[bool]) -> ColumnElement[bool]:
             if self.probe:
-                return sa.exists().where(V.customer_id == Customer.id, mine, *conds)
+                return self._exists(V.customer_id == Customer.id, mine, *conds)
             return Customer.id.in_(sa.select(V.customer_id).where(mine, *conds))
 
         def lacks(*conds: ColumnElement[bool]) -> ColumnElement[bool]:
-            return ~sa.exists().where(V.customer_id == Customer.id, mine, *conds)
+            return ~self._exists(V.customer_id == Customer.id, mine, *conds)
 
         match f.type:
             case "text" | "phone" | "email" | "region" | "single" | "long_text":
@@ -547,6 +547,11 @@ class Compiler:
             return self._pg_ids(sa.func.huike_cfv_range(f.id, _num(lo), lo_incl, _num(hi), hi_incl))
         return holders({"gt": col > v, "gte": col >= v, "lt": col < v, "lte": col <= v}[c.op])
 
+    def _exists(self, *where: ColumnElement[bool]) -> ColumnElement[bool]:
+        if self.probe and self.s.get_bind().dialect.name == "postgresql":
+            return probe_exists(*where)
+        return sa.exists().where(*where)
+
     def _pg_drive(self) -> bool:
         return not self.probe and self.s.get_bind().dialect.name == "postgresql"
 
@@ -554,6 +559,12 @@ class Compiler:
         self.opaque = True
         tv = fn.table_valued("customer_id")
         return Customer.id.in_(sa.select(tv.c.customer_id))
+
+
+def probe_exists(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """EXISTS checked row by row on PostgreSQL: OFFSET 0 keeps the planner from turning it into a join
+    or a hashed set of every matching row (which is what the drive form is for)."""
+    return sa.select(sa.literal(1)).where(*where).offset(0).exists()
 
 
 def _num(value: Decimal | None) -> ColumnElement[Any]:

@@ -35,8 +35,8 @@ from huike.kit.errors import Invalid
 DEFAULT_SORT = "-id"
 EXACT_CAP = 500  # "auto" totals: counted exactly up to here (SQLite: then "500+")
 PG_SMALL = 2000  # PostgreSQL: a planner estimate up to here is checked by counting (exact up to it)
-PG_PROBE = 100  # PostgreSQL: a larger estimate is believed once 100 rows are seen to exist
 COUNT_BUDGET_MS = 40  # "auto" totals never spend more than this
+OPAQUE_CAP, OPAQUE_BUDGET_MS = 200, 15  # search results: exact up to 200, then "200+"
 
 
 @dataclass
@@ -267,16 +267,20 @@ def _explain_pg(element: explain, compiler: Any, **kw: Any) -> str:
     return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
-def estimate(s: Session, stmt: Select[Any]) -> int:
-    plan = s.execute(explain(stmt)).scalar()
+def plan_rows(s: Session, stmt: Any) -> int:
+    plan = s.execute(stmt).scalar()
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def total(s: Session, build: Build, mode: str, probe: bool | None = None) -> tuple[int, str]:
+def estimate(s: Session, stmt: Select[Any]) -> int:
+    return plan_rows(s, explain(stmt))
+
+
+def total(s: Session, build: Build, mode: str, probe: bool | None = None, known: int = 0) -> tuple[int, str]:
     """(total, kind) of a list. mode: auto (never holds up the page) / exact / none. probe: the form
-    that answered the page (SQLite counts the same way; None: try both)."""
+    that answered the page (counted the same way; None: try both). known: rows known to exist."""
     if mode == "none":
         return 0, "none"
 
@@ -285,18 +289,25 @@ def total(s: Session, build: Build, mode: str, probe: bool | None = None) -> tup
 
     if mode == "exact":
         return s.scalar(sa.select(sa.func.count()).select_from(ids(False).subquery())) or 0, "exact"
+    if s.get_bind().dialect.name == "postgresql" and getattr(build, "opaque", False):
+        # search and RLS-function filters: no meaningful estimate; count the first rows, in the form
+        # that answered the page
+        first = ids(bool(probe)).limit(OPAQUE_CAP + 1)
+        n = _pg_bounded(s, sa.select(sa.func.count()).select_from(first.subquery()), OPAQUE_BUDGET_MS)
+        if n is None:
+            return known, "at_least"
+        return (n, "exact") if n <= OPAQUE_CAP else (OPAQUE_CAP, "at_least")
     if s.get_bind().dialect.name == "postgresql":
-        # The planner's estimate (EXPLAIN, about a millisecond). Small: count exactly (bounded). Large:
-        # make sure it is not a gross overestimate by counting the first 100 rows, then show it.
+        # The planner's estimate (EXPLAIN, about a millisecond); a small one is checked by counting
+        # (exact up to PG_SMALL, within the budget), a large one is shown as an estimate.
         est = estimate(s, ids(False))
-        cap = PG_SMALL if est <= PG_SMALL else PG_PROBE
-        # in id order: the walk stays on the tenant's own rows (ix_customers_tenant_id_id), whatever
-        # the other tenants' ids are; in the form that answered the page
-        first = ids(bool(probe)).order_by(Customer.id.desc()).limit(cap + 1)
+        if est > PG_SMALL:
+            return est, "estimate"
+        first = ids(bool(probe)).limit(PG_SMALL + 1)
         n = _pg_bounded(s, sa.select(sa.func.count()).select_from(first.subquery()))
-        if n is not None and n <= cap:
+        if n is not None and n <= PG_SMALL:
             return n, "exact"
-        return max(est, cap + 1) if n is not None else est, "estimate"
+        return max(est, PG_SMALL + 1) if n is not None else max(est, 1), "estimate"
     # SQLite: count along the sort index (dense lists reach the cap at once), else by the filter's indexes
     seen = 0
     forms = (True, False) if probe is None else (probe,)
@@ -305,12 +316,12 @@ def total(s: Session, build: Build, mode: str, probe: bool | None = None) -> tup
         if done:
             return (n, "exact") if n <= EXACT_CAP else (EXACT_CAP, "at_least")
         seen = max(seen, n)
-    return seen, "at_least"
+    return max(seen, known), "at_least"
 
 
-def _pg_bounded(s: Session, stmt: Select[Any]) -> int | None:
+def _pg_bounded(s: Session, stmt: Select[Any], ms: float = COUNT_BUDGET_MS) -> int | None:
     try:
-        with _pg_budget(s, COUNT_BUDGET_MS):
+        with _pg_budget(s, ms):
             return s.scalar(stmt) or 0
     except _Interrupted:
         return None

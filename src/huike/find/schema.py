@@ -66,7 +66,18 @@ PG_FUNCTIONS = [
            AND v.value_num >= coalesce(lo, '-Infinity') AND v.value_num <= coalesce(hi, 'Infinity')
            AND (lo_incl OR v.value_num <> lo) AND (hi_incl OR v.value_num <> hi) $$""",
 ]
-PG_FUNCTION_NAMES = ["huike_search_like(text)", "huike_search_words(text, text)", "huike_cfv_like(bigint, text)",
+PG_FUNCTIONS.append("""CREATE OR REPLACE FUNCTION huike_search_share(pattern text) RETURNS float8
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    -- the planner's estimate of the share of rows matching `pattern`: under row-level security it would
+    -- not consult the column statistics for LIKE (not leakproof), as the owner it does
+    DECLARE plan json; total float8;
+    BEGIN
+      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM customer_search WHERE search_text LIKE '
+              || quote_literal(pattern) INTO plan;
+      SELECT reltuples INTO total FROM pg_class WHERE oid = 'customer_search'::regclass;
+      RETURN CASE WHEN total > 0 THEN (plan->0->'Plan'->>'Plan Rows')::float8 / total ELSE 0 END;
+    END $$""")
+PG_FUNCTION_NAMES = ["huike_search_share(text)", "huike_search_like(text)", "huike_search_words(text, text)", "huike_cfv_like(bigint, text)",
                      "huike_cfv_range(bigint, numeric, boolean, numeric, boolean)"]
 
 _DELETE_OLD = """

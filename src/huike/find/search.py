@@ -52,7 +52,15 @@ def _row_check(dialect: str, target: str) -> ColumnElement[bool]:
     """search_text contains `target`, checked on the row (no index)."""
     if dialect == "sqlite":
         return sa.func.instr(CS.search_text, target) > 0
-    return CS.search_text.like(like_pattern(target), escape="\\")
+    # PostgreSQL's LIKE escapes with a backslash by default; an explicit ESCAPE clause would hide the
+    # pattern from the planner's selectivity estimate
+    return CS.search_text.like(_text(like_pattern(target)))
+
+
+def _text(value: str) -> Any:
+    """A bound string typed TEXT: psycopg would send it as VARCHAR, and `text LIKE varchar` hides the
+    pattern from PostgreSQL's histogram-based LIKE estimate."""
+    return sa.bindparam(None, value, type_=sa.Text)
 
 
 def _sqlite_indexed(needle: str, target: str, route: str) -> ColumnElement[bool]:
@@ -98,7 +106,10 @@ def conditions(s: Session, q: text.Query, *, probe: bool = False) -> SearchCondi
             pinyin = (CS.name_pinyin == q.pinyin) if framed else _pinyin(q.pinyin)
         if probe:
             parts = [_row_check(dialect, t) for _, t, _ in targets] + ([pinyin] if pinyin is not None else [])
-            return sa.exists().where(CS.customer_id == Customer.id, sa.or_(*parts))
+            where = (CS.customer_id == Customer.id, sa.or_(*parts))
+            if dialect == "postgresql":  # checked row by row, never hashed into the set of all matches
+                return sa.select(sa.literal(1)).where(*where).offset(0).exists()
+            return sa.exists().where(*where)
         if dialect == "postgresql":
             selects = [_pg_ids(v, t, r) for v, t, r in targets]
             if pinyin is not None:
@@ -109,3 +120,15 @@ def conditions(s: Session, q: text.Query, *, probe: bool = False) -> SearchCondi
         return Customer.id.in_(sa.select(CS.customer_id).where(sa.or_(*parts)))
 
     return SearchConditions(any=matching(False), exact=matching(True))
+
+
+DENSE = 0.02  # a query matching this share of the tenant's customers is found faster by walking
+
+
+def dense(s: Session, q: text.Query) -> bool:
+    """PostgreSQL: whether the planner's statistics on customer_search say the query matches at least
+    DENSE of the rows (a '%q%' pattern is checked against the column's histogram) — then the list
+    walks the sort index checking rows; else it starts from the search index. Asked through
+    huike_search_share: under row-level security the planner ignores the statistics for LIKE."""
+    share = s.scalar(sa.select(sa.func.huike_search_share(_text(like_pattern(q.needle)))))
+    return (share or 0) >= DENSE

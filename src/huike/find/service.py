@@ -72,8 +72,9 @@ def _check_pool(actor: Actor, pool: str) -> None:
 def builder(s: Session, actor: Actor, pool: str, flt: Filter | None, plan: text.Query | None) -> paging.Build:
     """The list as `build(probe) → (select of Customer rows, tiers)`: scope AND pool AND filter AND
     search; tiers put exact search matches first. probe: the same conditions as row-by-row checks,
-    wrapped so that the sort index is walked (see paging.fetch). `build.race` tells whether the two
-    forms must be raced (the planner cannot judge the selectivity of some condition)."""
+    wrapped so that the sort index is walked (see paging.fetch). Attributes: `race` — the probe form
+    should be tried first, within a budget (the planner cannot judge some condition's selectivity);
+    `opaque` — a planner estimate of the list's size means nothing (search, RLS functions)."""
     _check_pool(actor, pool)
     tenant = get_tenant(s)
     compiled: dict[bool, Any] = {}
@@ -90,21 +91,26 @@ def builder(s: Session, actor: Actor, pool: str, flt: Filter | None, plan: text.
             if plan is not None:
                 sc = search.conditions(s, plan, probe=probe)
                 conds.append(sc.any)
-                tiers = [sc.exact, ~sc.exact]
+                # exact matches are few: that tier is always found through the indexes
+                exact = sc.exact if not probe else build(False)[1][0]
+                tiers = [exact, ~exact]
             cond: Any = sa.and_(*conds)
             if probe:
                 # an opaque wrapper around the conditions: the planner can use none of their indexes (nor
                 # turn the EXISTS into joins) and walks the sort index, checking each row
                 cond = _opaque(cond, sqlite)
-                tiers = [t if t is None else _opaque(t, sqlite) for t in tiers]
-            elif sqlite:
-                build.race = bool(flt and flt.conditions) or plan is not None  # type: ignore[attr-defined]
             else:
-                build.race = compiler.opaque or plan is not None  # type: ignore[attr-defined]
+                build.opaque = compiler.opaque or plan is not None  # type: ignore[attr-defined]
+                if sqlite:  # no statistics on tags, options or text: race when anything narrows the list
+                    build.race = bool(flt and flt.conditions) or plan is not None  # type: ignore[attr-defined]
+                else:  # PostgreSQL plans what it has statistics for; search: ask them how dense it is
+                    build.race = compiler.opaque or (  # type: ignore[attr-defined]
+                        plan is not None and search.dense(s, plan))
             compiled[probe] = (sa.select(Customer).where(Customer.tenant_id == tenant, cond), tiers)
         return compiled[probe]
 
     build.race = False  # type: ignore[attr-defined]
+    build.opaque = False  # type: ignore[attr-defined]
     build(False)  # validates the filter once, up front (422 before any query runs)
     return build
 
@@ -165,14 +171,19 @@ def list_customers(s: Session, actor: Actor, pool: str = "all", *, q: str | None
     if cursor is None and nxt is None and total != "none":
         n, kind = len(rows), "exact"  # the whole list is on this page
     else:
-        n, kind = paging.total(s, build, total, probed)
+        known = len(rows) + (1 if nxt else 0) if cursor is None else 0
+        n, kind = paging.total(s, build, total, probed, known)
     return ListResult(rows, nxt, n, kind, sort_spec.key)
 
 
 def _interactive(s: Session) -> None:
-    """PostgreSQL: a page of 20 rows never waits for parallel workers to start (~10 ms, more than the page)."""
+    """PostgreSQL, for the rest of the transaction: a page of 20 rows never waits for parallel workers
+    to start (~10 ms, more than the page), and every statement is planned with its actual values —
+    psycopg prepares a statement run five times, and PostgreSQL may then switch to a generic plan that
+    cannot know whether a keyset bound or a search pattern keeps ten rows or a million."""
     if s.get_bind().dialect.name == "postgresql":
-        s.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        s.execute(sa.text("SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+                          "set_config('plan_cache_mode', 'force_custom_plan', true)"))
 
 
 def count(s: Session, actor: Actor, pool: str = "all", *, q: str | None = None, flt: Filter | None = None,
@@ -181,7 +192,10 @@ def count(s: Session, actor: Actor, pool: str = "all", *, q: str | None = None, 
     if saved is not None:
         flt = _combine(Filter.model_validate(saved.filter or {}), flt)
         q = q if q is not None else saved.q
-    return paging.total(s, builder(s, actor, pool, flt, text.plan(q)), "exact" if exact else "auto")
+    build = builder(s, actor, pool, flt, text.plan(q))
+    if not exact:
+        _interactive(s)
+    return paging.total(s, build, "exact" if exact else "auto")
 
 
 def fields(s: Session, actor: Actor) -> list[dict[str, Any]]:
