@@ -36,7 +36,7 @@ DEFAULT_SORT = "-id"
 EXACT_CAP = 500  # "auto" totals: counted exactly up to here (SQLite: then "500+")
 PG_SMALL = 2000  # PostgreSQL: a planner estimate up to here is checked by counting (exact up to it)
 COUNT_BUDGET_MS = 40  # "auto" totals never spend more than this
-OPAQUE_CAP, OPAQUE_BUDGET_MS = 200, 15  # search results: exact up to 200, then "200+"
+OPAQUE_CAP, OPAQUE_BUDGET_MS = 200, 5  # search results: exact up to 200 if counted at once, else "n+"
 
 
 @dataclass

@@ -40,6 +40,8 @@ PG_INDEXES = [
     "ALTER TABLE customer_tags ALTER COLUMN tag_id SET STATISTICS 1000",
     "ALTER TABLE customer_field_values ALTER COLUMN field_id SET STATISTICS 1000",
     "ALTER TABLE customer_field_values ALTER COLUMN value_text SET STATISTICS 1000",
+    # huike_search_share estimates '%q%' from the histogram of search texts: 1,000 samples, not 100
+    "ALTER TABLE customer_search ALTER COLUMN search_text SET STATISTICS 1000",
 ]
 
 _TENANT = "NULLIF(current_setting('huike.tenant_id', true), '')::bigint"
@@ -47,37 +49,53 @@ _DEFINER = "LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, p
 # Under row-level security PostgreSQL applies the policy before any operator that is not leakproof,
 # so LIKE / ILIKE / numeric comparisons cannot use an index on a tenant table. These functions run as
 # the tables' owner (no RLS for it), filter the session's tenant themselves and return ids only; the
-# lists join them to customers, which the policy still guards.
+# lists join them to customers, which the policy still guards. ROWS 10: a list only starts from such a
+# set when it is believed small (else it walks the sort index, see paging.fetch); a larger guess makes
+# the planner merge-join the set with a full index walk.
+_PLPGSQL = "LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public ROWS 10"
+
+
+def _ids_function(signature: str, query: str, args: str) -> str:
+    # EXECUTE … USING: planned on every call with the actual pattern (a plan made for "LIKE $1" cannot
+    # tell a selective pattern from one matching everything, and scans)
+    return (f"CREATE OR REPLACE FUNCTION {signature} RETURNS TABLE (customer_id bigint) {_PLPGSQL} AS $$ "
+            f"BEGIN RETURN QUERY EXECUTE '{query}' USING {args}; END $$")
+
+
 PG_FUNCTIONS = [
-    f"""CREATE OR REPLACE FUNCTION huike_search_like(pattern text) RETURNS TABLE (customer_id bigint) {_DEFINER} ROWS 500 AS $$
-        SELECT s.customer_id FROM customer_search s WHERE s.tenant_id = {_TENANT} AND s.search_text LIKE pattern $$""",
-    f"""CREATE OR REPLACE FUNCTION huike_search_words(words text, pattern text) RETURNS TABLE (customer_id bigint) {_DEFINER}
-        ROWS 500 AS $$
-        SELECT s.customer_id FROM customer_search s
-         WHERE s.tenant_id = {_TENANT} AND s.gram_words LIKE words AND s.search_text LIKE pattern $$""",
-    f"""CREATE OR REPLACE FUNCTION huike_cfv_like(field bigint, pattern text) RETURNS TABLE (customer_id bigint) {_DEFINER}
-        ROWS 500 AS $$
-        SELECT v.customer_id FROM customer_field_values v
-         WHERE v.tenant_id = {_TENANT} AND v.field_id = field AND v.value_text ILIKE pattern $$""",
-    f"""CREATE OR REPLACE FUNCTION huike_cfv_range(field bigint, lo numeric, lo_incl boolean, hi numeric,
-        hi_incl boolean) RETURNS TABLE (customer_id bigint) {_DEFINER} ROWS 500 AS $$
-        SELECT v.customer_id FROM customer_field_values v
-         WHERE v.tenant_id = {_TENANT} AND v.field_id = field
-           AND v.value_num >= coalesce(lo, '-Infinity') AND v.value_num <= coalesce(hi, 'Infinity')
-           AND (lo_incl OR v.value_num <> lo) AND (hi_incl OR v.value_num <> hi) $$""",
+    _ids_function("huike_search_like(pattern text)",
+                  f"SELECT s.customer_id FROM customer_search s WHERE s.tenant_id = {_TENANT.replace(chr(39), chr(39) * 2)} "
+                  "AND s.search_text LIKE $1", "pattern"),
+    _ids_function("huike_search_words(words text, pattern text)",
+                  f"SELECT s.customer_id FROM customer_search s WHERE s.tenant_id = {_TENANT.replace(chr(39), chr(39) * 2)} "
+                  "AND s.gram_words LIKE $1 AND s.search_text LIKE $2", "words, pattern"),
+    _ids_function("huike_cfv_like(field bigint, pattern text)",
+                  f"SELECT v.customer_id FROM customer_field_values v WHERE v.tenant_id = "
+                  f"{_TENANT.replace(chr(39), chr(39) * 2)} AND v.field_id = $1 AND v.value_text ILIKE $2",
+                  "field, pattern"),
+    _ids_function("huike_cfv_range(field bigint, lo numeric, lo_incl boolean, hi numeric, hi_incl boolean)",
+                  f"SELECT v.customer_id FROM customer_field_values v WHERE v.tenant_id = "
+                  f"{_TENANT.replace(chr(39), chr(39) * 2)} AND v.field_id = $1 "
+                  "AND v.value_num >= coalesce($2, ''-Infinity'') AND v.value_num <= coalesce($4, ''Infinity'') "
+                  "AND ($3 OR v.value_num <> $2) AND ($5 OR v.value_num <> $4)", "field, lo, lo_incl, hi, hi_incl"),
 ]
-PG_FUNCTIONS.append("""CREATE OR REPLACE FUNCTION huike_search_share(pattern text) RETURNS float8
+PG_FUNCTIONS.append("""CREATE OR REPLACE FUNCTION huike_search_share(patterns text[]) RETURNS float8[]
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-    -- the planner's estimate of the share of rows matching `pattern`: under row-level security it would
-    -- not consult the column statistics for LIKE (not leakproof), as the owner it does
-    DECLARE plan json; total float8;
+    -- the table's size, then the planner's estimate of the share of rows matching each pattern: under
+    -- row-level security it does not consult the column statistics for LIKE (not leakproof), as the
+    -- owner it does
+    DECLARE plan json; total float8; p text; out float8[] := '{}';
     BEGIN
-      EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM customer_search WHERE search_text LIKE '
-              || quote_literal(pattern) INTO plan;
       SELECT reltuples INTO total FROM pg_class WHERE oid = 'customer_search'::regclass;
-      RETURN CASE WHEN total > 0 THEN (plan->0->'Plan'->>'Plan Rows')::float8 / total ELSE 0 END;
+      out := out || total;  -- first: the rows the shares are of
+      FOREACH p IN ARRAY patterns LOOP
+        EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM customer_search WHERE search_text LIKE ' || quote_literal(p)
+          INTO plan;
+        out := out || CASE WHEN total > 0 THEN (plan->0->'Plan'->>'Plan Rows')::float8 / total ELSE 0 END;
+      END LOOP;
+      RETURN out;
     END $$""")
-PG_FUNCTION_NAMES = ["huike_search_share(text)", "huike_search_like(text)", "huike_search_words(text, text)", "huike_cfv_like(bigint, text)",
+PG_FUNCTION_NAMES = ["huike_search_share(text[])", "huike_search_like(text)", "huike_search_words(text, text)", "huike_cfv_like(bigint, text)",
                      "huike_cfv_range(bigint, numeric, boolean, numeric, boolean)"]
 
 _DELETE_OLD = """

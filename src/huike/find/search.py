@@ -122,13 +122,41 @@ def conditions(s: Session, q: text.Query, *, probe: bool = False) -> SearchCondi
     return SearchConditions(any=matching(False), exact=matching(True))
 
 
-DENSE = 0.02  # a query matching this share of the tenant's customers is found faster by walking
+PAGE = 21  # rows a page needs (limit + 1)
 
 
-def dense(s: Session, q: text.Query) -> bool:
-    """PostgreSQL: whether the planner's statistics on customer_search say the query matches at least
-    DENSE of the rows (a '%q%' pattern is checked against the column's histogram) — then the list
-    walks the sort index checking rows; else it starts from the search index. Asked through
-    huike_search_share: under row-level security the planner ignores the statistics for LIKE."""
-    share = s.scalar(sa.select(sa.func.huike_search_share(_text(like_pattern(q.needle)))))
-    return (share or 0) >= DENSE
+def dense(share: float, rows: float) -> bool:
+    """Walk the sort index (checking about PAGE / share rows) rather than start from the index (about
+    share × rows matches to fetch and sort): the cheaper of the two, i.e. share > sqrt(PAGE / rows) —
+    1 % of 200,000 customers, 0.5 % of a million."""
+    return rows > 0 and share * share * rows > PAGE
+
+
+_SHARES: dict[str, tuple[float, tuple[float, float, float]]] = {}
+SHARES_TTL = 300.0  # seconds: the statistics change with ANALYZE, not with every write
+
+
+def shares(s: Session, q: text.Query) -> tuple[float, float, float]:
+    """PostgreSQL: (rows, share matching the query at all, share matching it as a whole field), the
+    planner's estimates from the column's histogram, through huike_search_share — under row-level
+    security the planner ignores the statistics for LIKE. Table-wide, so cached per needle for a few
+    minutes (paging through results asks again on every page)."""
+    import time
+
+    hit = _SHARES.get(q.needle)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    got = _shares(s, q)
+    if len(_SHARES) > 10_000:
+        _SHARES.clear()
+    _SHARES[q.needle] = (time.monotonic() + SHARES_TTL, got)
+    return got
+
+
+def _shares(s: Session, q: text.Query) -> tuple[float, float, float]:
+    from sqlalchemy.dialects import postgresql
+
+    patterns = [like_pattern(q.needle), like_pattern(text.SEP + q.needle + text.SEP)]
+    got = s.scalar(sa.select(sa.func.huike_search_share(
+        sa.bindparam(None, patterns, type_=postgresql.ARRAY(sa.Text)))))
+    return (float(got[0]), float(got[1]), float(got[2])) if got else (0.0, 0.0, 0.0)

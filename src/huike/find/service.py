@@ -79,6 +79,8 @@ def builder(s: Session, actor: Actor, pool: str, flt: Filter | None, plan: text.
     tenant = get_tenant(s)
     compiled: dict[bool, Any] = {}
     sqlite = s.get_bind().dialect.name == "sqlite"
+    # how much of the tenant the search matches (PostgreSQL statistics; SQLite has none)
+    rows, any_share, exact_share = search.shares(s, plan) if plan is not None and not sqlite else (0.0, 0.0, 0.0)
 
     def build(probe: bool) -> tuple[sa.Select[Any], list[Any]]:
         if probe not in compiled:
@@ -91,8 +93,9 @@ def builder(s: Session, actor: Actor, pool: str, flt: Filter | None, plan: text.
             if plan is not None:
                 sc = search.conditions(s, plan, probe=probe)
                 conds.append(sc.any)
-                # exact matches are few: that tier is always found through the indexes
-                exact = sc.exact if not probe else build(False)[1][0]
+                # exact matches are usually few: that tier is found through the indexes unless the
+                # statistics say the whole-field value is common
+                exact = sc.exact if not probe or search.dense(exact_share, rows) else build(False)[1][0]
                 tiers = [exact, ~exact]
             cond: Any = sa.and_(*conds)
             if probe:
@@ -104,8 +107,7 @@ def builder(s: Session, actor: Actor, pool: str, flt: Filter | None, plan: text.
                 if sqlite:  # no statistics on tags, options or text: race when anything narrows the list
                     build.race = bool(flt and flt.conditions) or plan is not None  # type: ignore[attr-defined]
                 else:  # PostgreSQL plans what it has statistics for; search: ask them how dense it is
-                    build.race = compiler.opaque or (  # type: ignore[attr-defined]
-                        plan is not None and search.dense(s, plan))
+                    build.race = compiler.opaque or search.dense(any_share, rows)  # type: ignore[attr-defined]
             compiled[probe] = (sa.select(Customer).where(Customer.tenant_id == tenant, cond), tiers)
         return compiled[probe]
 
