@@ -320,3 +320,35 @@ def test_search_rows_exist_for_every_customer(db, world, corpus):
         n_customers = s.scalar(sa.select(sa.func.count()).select_from(Customer))
         n_search = s.scalar(sa.select(sa.func.count()).select_from(CustomerSearch))
         assert n_customers == n_search == len(corpus)
+
+
+def test_postgres_lc_ctype_is_checked(backend):
+    """pg_trgm extracts no trigrams from Chinese under LC_CTYPE=C: the check says so (readiness, migrate)."""
+    if backend != "postgres":
+        pytest.skip("PostgreSQL only")
+    import os
+    import uuid
+
+    from huike.find.schema import check_postgres
+    from tests.conftest import PG_URL, _pg_admin_url, drop_pg_database
+
+    name = f"huike_ctype_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(_pg_admin_url(PG_URL, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LC_CTYPE 'C' "
+                             "LC_COLLATE 'C'"))
+    admin.dispose()
+    engine = sa.create_engine(_pg_admin_url(PG_URL, name))
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            problems = check_postgres(conn)
+        assert any("LC_CTYPE" in p for p in problems), problems
+        assert any("张三丰" in p for p in problems), problems
+    finally:
+        engine.dispose()
+        drop_pg_database(PG_URL, name)
+
+
+def test_readiness_is_clean_on_a_utf8_database(client):
+    assert client.get("/readyz").json() == {"status": "ready"}

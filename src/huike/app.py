@@ -95,12 +95,19 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> Response:
+        from huike.find.schema import check_postgres
+
         try:
             with db.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
+                # PostgreSQL with a non-UTF-8 LC_CTYPE: ready, but Chinese quick search cannot use its index
+                warnings = check_postgres(conn)
         except Exception:
             log.exception("readiness check failed")
             return problem(503, "database_unavailable", detail="database unavailable")
+        if warnings:
+            log.warning("search: %s", "; ".join(warnings))
+            return JSONResponse({"status": "ready", "warnings": warnings})
         return JSONResponse({"status": "ready"})
 
     static = Path(settings.static_dir) if settings.static_dir else STATIC

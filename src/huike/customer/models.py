@@ -32,6 +32,7 @@ class Customer(IdMixin, TenantMixin, TimestampMixin, Base):
         sa.Index("ix_customers_tenant_assigned", "tenant_id", "assigned_at", "id"),
         sa.Index("ix_customers_tenant_call", "tenant_id", "last_call_at", "id"),
         sa.Index("ix_customers_tenant_name", "tenant_id", "name", "id"),
+        sa.Index("ix_customers_tenant_external", "tenant_id", "external_id"),
     )
     number: Mapped[str | None] = mapped_column(sa.String(32))
     name: Mapped[str] = mapped_column(sa.String(200))

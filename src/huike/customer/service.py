@@ -230,58 +230,79 @@ def customer_type(c: Customer) -> str:
 
 
 def read_many(s: Session, rows: list[Customer], actor: Actor | None = None) -> list[CustomerRead]:
-    """Serialise a page with a few batched look-ups (no query per row)."""
+    """Serialise a page with two batched look-ups whatever its size: one UNION ALL for phones,
+    collaborators, WeCom friends, the viewer's stars, tags and owner / department names; one for the
+    custom field values."""
+    from huike.dictionary.models import CustomerTag, Tag
     from huike.pool.models import WecomFriend
 
-    emp_ids = sorted({c.owner_id for c in rows if c.owner_id})
-    unit_ids = sorted({c.department_id for c in rows if c.department_id})
     ids = [c.id for c in rows]
-    names: dict[int, str] = {}
-    units: dict[int, str] = {}
-    friends: dict[int, list[int]] = {}
-    focus: dict[int, str] = {}
     if not ids:
         return []
-    # owner and department names in one round trip
-    parts = []
-    if emp_ids:
-        parts.append(sa.select(sa.literal("e"), Employee.id, Employee.name).where(Employee.id.in_(emp_ids)))
-    if unit_ids:
-        parts.append(sa.select(sa.literal("u"), OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(unit_ids)))
-    if parts:
-        for kind, key, name in s.execute(sa.union_all(*parts) if len(parts) > 1 else parts[0]):
-            (names if kind == "e" else units)[key] = name
-    # WeCom friends and the viewer's star in one round trip
-    rel = [sa.select(sa.literal("w"), WecomFriend.customer_id, WecomFriend.employee_id, sa.null().cast(sa.String))
-           .where(WecomFriend.customer_id.in_(ids))]
+    emp_ids = sorted({c.owner_id for c in rows if c.owner_id})
+    unit_ids = sorted({c.department_id for c in rows if c.department_id})
+    names: dict[int, str] = {}
+    units: dict[int, str] = {}
+    phones: dict[int, list[tuple[int, str]]] = {}
+    collabs: dict[int, list[int]] = {}
+    friends: dict[int, list[int]] = {}
+    focus: dict[int, str] = {}
+    tags: dict[int, list[tuple[str, int]]] = {}
+    text = sa.String
+
+    def part(kind: str, a: Any, b: Any, c: Any) -> sa.Select[Any]:
+        return sa.select(sa.literal(kind, text).label("k"), sa.cast(a, sa.BigInteger).label("a"),
+                         sa.cast(b, sa.BigInteger).label("b"), sa.cast(c, text).label("c"))
+
+    parts = [
+        part("p", CustomerPhone.customer_id, CustomerPhone.position, CustomerPhone.phone)
+        .where(CustomerPhone.customer_id.in_(ids)),
+        part("c", CustomerCollaborator.customer_id, CustomerCollaborator.employee_id, sa.null())
+        .where(CustomerCollaborator.customer_id.in_(ids)),
+        part("w", WecomFriend.customer_id, WecomFriend.employee_id, sa.null()).where(WecomFriend.customer_id.in_(ids)),
+        part("t", CustomerTag.customer_id, Tag.id, Tag.name).join(Tag, Tag.id == CustomerTag.tag_id)
+        .where(CustomerTag.customer_id.in_(ids)),
+    ]
     if actor is not None:
-        rel.append(sa.select(sa.literal("f"), CustomerFocus.customer_id, CustomerFocus.employee_id, CustomerFocus.color)
-                   .where(CustomerFocus.customer_id.in_(ids), CustomerFocus.employee_id == actor.employee_id))
-    for kind, cid, eid, color in s.execute(sa.union_all(*rel) if len(rel) > 1 else rel[0]):
-        if kind == "w":
-            friends.setdefault(cid, []).append(eid)
-        else:
-            focus[cid] = color
-    for v in friends.values():
-        v.sort()
-    tags = dictionary.tags_of(s, ids)
+        parts.append(part("f", CustomerFocus.customer_id, CustomerFocus.employee_id, CustomerFocus.color)
+                     .where(CustomerFocus.customer_id.in_(ids), CustomerFocus.employee_id == actor.employee_id))
+    if emp_ids:
+        parts.append(part("e", Employee.id, sa.null(), Employee.name).where(Employee.id.in_(emp_ids)))
+    if unit_ids:
+        parts.append(part("u", OrgUnit.id, sa.null(), OrgUnit.name).where(OrgUnit.id.in_(unit_ids)))
+    for k, a, b, c in s.execute(sa.union_all(*parts)):
+        match k:
+            case "p":
+                phones.setdefault(a, []).append((b, c))
+            case "c":
+                collabs.setdefault(a, []).append(b)
+            case "w":
+                friends.setdefault(a, []).append(b)
+            case "f":
+                focus[a] = c
+            case "t":
+                tags.setdefault(a, []).append((c, b))
+            case "e":
+                names[a] = c
+            case "u":
+                units[a] = c
     custom = dictionary.custom_values_of(s, ids)
     return [
         CustomerRead(
-            id=c.id, number=c.number, name=c.name, phones=[p.phone for p in c.phones], pool=c.pool,
-            owner_id=c.owner_id, owner_name=names.get(c.owner_id) if c.owner_id else None,
-            collaborator_ids=sorted(x.employee_id for x in c.collaborators), department_id=c.department_id,
+            id=c.id, number=c.number, name=c.name, phones=[p for _, p in sorted(phones.get(c.id, []))],
+            pool=c.pool, owner_id=c.owner_id, owner_name=names.get(c.owner_id) if c.owner_id else None,
+            collaborator_ids=sorted(collabs.get(c.id, [])), department_id=c.department_id,
             department_name=units.get(c.department_id) if c.department_id else None, company=c.company,
             email=c.email, source=c.source, industry=c.industry, level=c.level, stage=c.stage, region=c.region,
-            wechat=c.wechat, external_id=c.external_id, tags=[n for _, n in tags.get(c.id, [])],
-            tag_ids=sorted(t for t, _ in tags.get(c.id, [])), address=c.address, remark=c.remark, created_at=c.created_at,
+            wechat=c.wechat, external_id=c.external_id, tags=sorted(n for n, _ in tags.get(c.id, [])),
+            tag_ids=sorted(t for _, t in tags.get(c.id, [])), address=c.address, remark=c.remark, created_at=c.created_at,
             updated_at=c.updated_at, created_by_id=c.created_by_id, assigned_at=c.assigned_at,
             last_followup_at=c.last_followup_at, last_call_at=c.last_call_at, last_call_status=c.last_call_status,
             custom_fields=custom.get(c.id, {}), version=c.version, customer_type=customer_type(c),
             public_pool_id=c.public_pool_id, previous_owner_id=c.previous_owner_id, claimed_at=c.claimed_at,
             recycled_at=c.recycled_at, recycle_reason=c.recycle_reason, locked=c.locked, blacklisted=c.blacklisted,
             blacklist_reason=c.blacklist_reason, deactivated=c.deactivated, deactivate_reason=c.deactivate_reason,
-            merged_into_id=c.merged_into_id, deleted_at=c.deleted_at, wecom_friend_ids=friends.get(c.id, []),
+            merged_into_id=c.merged_into_id, deleted_at=c.deleted_at, wecom_friend_ids=sorted(friends.get(c.id, [])),
             focus_color=focus.get(c.id))
         for c in rows
     ]

@@ -188,6 +188,8 @@ class Compiler:
     # set when a condition can only be driven through a SECURITY DEFINER function (PostgreSQL: LIKE and
     # numeric ranges under row-level security), whose selectivity the planner cannot see
     opaque: bool = False
+    # set when some condition can drive the query from its own index (else walking is all there is)
+    drivable: bool = False
 
     @classmethod
     def for_session(cls, s: Session, actor: Actor, *, probe: bool = False) -> Compiler:
@@ -403,6 +405,7 @@ class Compiler:
         def holders(cond: ColumnElement[bool]) -> ColumnElement[bool]:
             if self.probe:
                 return self._exists(CustomerTag.customer_id == Customer.id, cond)
+            self.drivable = True
             return Customer.id.in_(sa.select(CustomerTag.customer_id).where(cond))
 
         if c.op in ("contains", "contains_any"):
@@ -480,6 +483,7 @@ class Compiler:
         def holders(*conds: ColumnElement[bool]) -> ColumnElement[bool]:
             if self.probe:
                 return self._exists(V.customer_id == Customer.id, mine, *conds)
+            self.drivable = True
             return Customer.id.in_(sa.select(V.customer_id).where(mine, *conds))
 
         def lacks(*conds: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -497,13 +501,17 @@ class Compiler:
                 needle = self._text(c)
                 if c.op == "not_contains":
                     return lacks(col.icontains(needle, autoescape=True))
-                if self._pg_drive() and f.type != "long_text":
-                    # pg_trgm on value_text, through huike_cfv_like (row-level security, see find.schema)
+                if self._pg_drive() and f.type != "long_text" and len(needle) >= 3:
+                    # pg_trgm on value_text, through huike_cfv_like (row-level security, see find.schema);
+                    # shorter needles have no trigram to look up: they are checked row by row
                     pattern = like_pattern(needle) if c.op == "contains" else like_pattern(needle)[1:]
                     return self._pg_ids(sa.func.huike_cfv_like(f.id, pattern))
-                if c.op == "starts_with":
-                    return holders(col.istartswith(needle, autoescape=True))
-                return holders(col.icontains(needle, autoescape=True))
+                # no index finds a substring here (SQLite; 1–2 characters on PostgreSQL): checked row by row
+                cond = col.icontains(needle, autoescape=True) if c.op == "contains" else \
+                    col.istartswith(needle, autoescape=True)
+                if self.s.get_bind().dialect.name == "postgresql":
+                    return probe_exists(V.customer_id == Customer.id, mine, cond)
+                return sa.exists().where(V.customer_id == Customer.id, mine, cond)
             case "multi":
                 values = [str(v).strip() for v in self._list(c)]
                 if c.op in ("contains", "contains_any"):
@@ -556,7 +564,7 @@ class Compiler:
         return not self.probe and self.s.get_bind().dialect.name == "postgresql"
 
     def _pg_ids(self, fn: Any) -> ColumnElement[bool]:
-        self.opaque = True
+        self.opaque = self.drivable = True
         tv = fn.table_valued("customer_id")
         return Customer.id.in_(sa.select(tv.c.customer_id))
 

@@ -34,8 +34,8 @@ from huike.kit.errors import Invalid
 
 DEFAULT_SORT = "-id"
 EXACT_CAP = 500  # "auto" totals: counted exactly up to here (SQLite: then "500+")
-PG_SMALL = 2000  # PostgreSQL: a planner estimate up to here is checked by counting (exact up to it)
-COUNT_BUDGET_MS = 40  # "auto" totals never spend more than this
+PG_SMALL = 500  # PostgreSQL: a planner estimate up to here is checked by counting (exact up to it)
+COUNT_BUDGET_MS = 25  # "auto" totals never spend more than this
 OPAQUE_CAP, OPAQUE_BUDGET_MS = 200, 5  # search results: exact up to 200 if counted at once, else "n+"
 
 
@@ -159,7 +159,7 @@ def _ordered(stmt: Select[Any], sort: Sort, seg: Segment, after: tuple[Any, int]
 
 
 Build = Callable[[bool], tuple[Select[Any], list[Any]]]
-PROBE_BUDGET_MS = 15  # how long the walk along the sort index may try before the other plan
+PROBE_BUDGET_MS = 25  # how long the walk along the sort index may try before the other plan
 FORCE_FORM: str | None = None  # tests: "probe" or "drive" to exercise one form alone
 
 
@@ -238,7 +238,9 @@ def _fetch(s: Session, base: Select[Any], sort: Sort, tiers: Sequence[ColumnElem
     first, after = (start[0], (start[1], start[2])) if start else (0, None)
     if first >= len(segs):
         raise Invalid("invalid_cursor")
-    stmt0 = base.add_columns(sort.expr.label("_sort_value"))
+    # phones and collaborators are read by customer.service.read_many in one batch with the rest
+    stmt0 = base.add_columns(sort.expr.label("_sort_value")).options(
+        sa.orm.lazyload(Customer.phones), sa.orm.lazyload(Customer.collaborators))
     if sort.join is not None:
         stmt0 = stmt0.outerjoin(*sort.join)
     got: list[tuple[int, Customer, Any]] = []

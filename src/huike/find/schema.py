@@ -66,6 +66,11 @@ PG_FUNCTIONS = [
     _ids_function("huike_search_like(pattern text)",
                   f"SELECT s.customer_id FROM customer_search s WHERE s.tenant_id = {_TENANT.replace(chr(39), chr(39) * 2)} "
                   "AND s.search_text LIKE $1", "pattern"),
+    # a whole field: found by the needle's trigrams, the frame checked on those rows only (the padded
+    # trigrams of a framed needle, e.g. "  1" for every phone, would read huge posting lists)
+    _ids_function("huike_search_exact(pattern text, framed text)",
+                  f"SELECT s.customer_id FROM customer_search s WHERE s.tenant_id = {_TENANT.replace(chr(39), chr(39) * 2)} "
+                  "AND s.search_text LIKE $1 AND (s.search_text || '''') LIKE $2", "pattern, framed"),
     _ids_function("huike_search_words(words text, pattern text)",
                   f"SELECT s.customer_id FROM customer_search s WHERE s.tenant_id = {_TENANT.replace(chr(39), chr(39) * 2)} "
                   "AND s.gram_words LIKE $1 AND s.search_text LIKE $2", "words, pattern"),
@@ -95,7 +100,7 @@ PG_FUNCTIONS.append("""CREATE OR REPLACE FUNCTION huike_search_share(patterns te
       END LOOP;
       RETURN out;
     END $$""")
-PG_FUNCTION_NAMES = ["huike_search_share(text[])", "huike_search_like(text)", "huike_search_words(text, text)", "huike_cfv_like(bigint, text)",
+PG_FUNCTION_NAMES = ["huike_search_share(text[])", "huike_search_like(text)", "huike_search_exact(text, text)", "huike_search_words(text, text)", "huike_cfv_like(bigint, text)",
                      "huike_cfv_range(bigint, numeric, boolean, numeric, boolean)"]
 
 _DELETE_OLD = """

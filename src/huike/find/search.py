@@ -80,6 +80,13 @@ def _pg_ids(needle: str, target: str, route: str) -> sa.Select[Any]:
     pattern = like_pattern(target)
     if route == "gram" and any(ch.isalnum() for ch in needle):
         fn = sa.func.huike_search_words(f"% {needle} %", pattern)
+    elif route == "trigram" and target != needle and needle.isdigit():
+        # a whole field of digits is a phone or an external id: equality by index (the framed needle's
+        # trigrams, "  1"…, are in every row)
+        from huike.customer.models import CustomerPhone
+
+        return sa.union(sa.select(CustomerPhone.customer_id).where(CustomerPhone.phone == needle),
+                        sa.select(Customer.id).where(Customer.external_id == needle)).subquery().select()
     elif route == "trigram":
         fn = sa.func.huike_search_like(pattern)
     else:  # 1–2 characters pg_trgm cannot index (digits, Latin, emoji): the narrow table, scanned
@@ -116,7 +123,9 @@ def conditions(s: Session, q: text.Query, *, probe: bool = False) -> SearchCondi
                 selects.append(sa.select(CS.customer_id).where(pinyin))
             union = selects[0] if len(selects) == 1 else sa.union(*selects).subquery().select()
             return Customer.id.in_(union)
-        parts = [_sqlite_indexed(v, t, r) for v, t, r in targets] + ([pinyin] if pinyin is not None else [])
+        # a whole field is the framed needle, itself a trigram string (the separator is indexed too)
+        parts = [_sqlite_indexed(t, t, "trigram") if framed else _sqlite_indexed(v, t, r) for v, t, r in targets]
+        parts += [pinyin] if pinyin is not None else []
         return Customer.id.in_(sa.select(CS.customer_id).where(sa.or_(*parts)))
 
     return SearchConditions(any=matching(False), exact=matching(True))

@@ -104,8 +104,8 @@ def builder(s: Session, actor: Actor, pool: str, flt: Filter | None, plan: text.
                 cond = _opaque(cond, sqlite)
             else:
                 build.opaque = compiler.opaque or plan is not None  # type: ignore[attr-defined]
-                if sqlite:  # no statistics on tags, options or text: race when anything narrows the list
-                    build.race = bool(flt and flt.conditions) or plan is not None  # type: ignore[attr-defined]
+                if sqlite:  # no statistics on tags or options: race when an index could drive the list
+                    build.race = compiler.drivable or plan is not None  # type: ignore[attr-defined]
                 else:  # PostgreSQL plans what it has statistics for; search: ask them how dense it is
                     build.race = compiler.opaque or search.dense(any_share, rows)  # type: ignore[attr-defined]
             compiled[probe] = (sa.select(Customer).where(Customer.tenant_id == tenant, cond), tiers)
