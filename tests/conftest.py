@@ -21,12 +21,12 @@ os.environ.setdefault("HUIKE_SECRET_KEY", "test-secret")
 os.environ.setdefault("HUIKE_JOBS_PATH",
                       os.path.join(tempfile.gettempdir(), f"huike-test-jobs-{os.getpid()}.db"))
 
-from argon2 import PasswordHasher, profiles  # noqa: E402
+from argon2 import PasswordHasher, profiles
 
-from huike.auth import passwords  # noqa: E402
-from huike.config import Settings  # noqa: E402
-from huike.kit.db import Database  # noqa: E402
-from huike.kit.migrate import upgrade  # noqa: E402
+from huike.auth import passwords
+from huike.config import Settings
+from huike.kit.db import Database
+from huike.kit.migrate import upgrade
 
 # Argon2id at production cost takes ~0.2 s per hash or check; the suite logs in hundreds of times.
 # Tests hash with the cheapest argon2id parameters (the algorithm and code path stay the same).

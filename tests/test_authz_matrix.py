@@ -198,6 +198,7 @@ class Call:
     json: Any = None
     query: dict[str, Any] | None = None
     token: str | None = None  # a bearer token to use instead of the caller's usual one
+    files: Any = None  # multipart files (uploads)
 
 
 class Ctx:
@@ -211,7 +212,7 @@ class Ctx:
         if call.token is not None:
             headers = {"Authorization": f"Bearer {call.token}"}
         self.client.cookies.clear()  # the login sets cookies; no case may ride on another's session
-        r = self.client.request(method, path, headers=headers, json=call.json, params=call.query)
+        r = self.client.request(method, path, headers=headers, json=call.json, params=call.query, files=call.files)
         self.client.cookies.clear()
         check_answer(r)
         return r
@@ -336,11 +337,12 @@ def bulk_route(perm: str, in_scope: InScope, **body: Any) -> Route:
 
 def bulk_status(status: dict[str, int], placement: str, **body: Any) -> Route:
     """A bulk move checked by status only (its outcomes depend on more than scope)."""
-    def call(ctx: Ctx, w: World, who: str) -> Call:
+    def call(ctx: Ctx, w: World, who: str, people: World | None = None) -> Call:
         cid = ctx.customer(w, PLACEMENTS[placement])
-        return Call(json={"ids": [cid], **{k: v(w) if callable(v) else v for k, v in body.items()}})
+        return Call(json={"ids": [cid], **{k: v(people or w) if callable(v) else v for k, v in body.items()}})
 
-    return Route(status, call, bulk=True, foreign=call)
+    # foreign: the other tenant's customer, with the caller's own (valid) assignees / owner
+    return Route(status, call, bulk=True, foreign=lambda ctx, w, who: call(ctx, w, who, people=ctx.a))
 
 
 def by_id(param: str, make_id: Callable[[Ctx, World], int], body: Any = None) -> Maker:
@@ -592,6 +594,9 @@ def _work_rows() -> dict[tuple[str, str], Route]:
                                                          perm_first=("settings.manage",)),
         ("DELETE", f"{API}/tag-rules/{{rule_id}}"): Route(NEEDS(204, "settings.manage"), by_id("rule_id", tag_rule),
                                                           perm_first=("settings.manage",)),
+        ("POST", f"{API}/tag-rules/preview"): Route(NEEDS(200, "customer.view"),
+                                                    lambda ctx, w, who: Call(json={"text": "客户觉得太贵"})),
+        **_attachment_rows(),
         # tasks
         ("POST", f"{API}/tasks"): Route(NEEDS(201, "task.issue"), _new_task),
         ("GET", f"{API}/tasks/issued"): Route(NEEDS(200, "task.issue")),
@@ -633,6 +638,50 @@ def _work_rows() -> dict[tuple[str, str], Route]:
         ("GET", f"{API}/reminders/deliveries"): Route(NEEDS(200, "reminder.manage")),
         ("GET", f"{API}/me/reminder-preferences"): Route(ALL(200)),
         ("PUT", f"{API}/me/reminder-preferences"): Route(ALL(200), lambda ctx, w, who: Call(json={"in_app": True})),
+    }
+
+
+# ----------------------------------------------------------------------------- attachments
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _attachment(ctx: Ctx, w: World, cid: int, who: str) -> int:
+    """A file on a follow-up of customer `cid`, uploaded by `who` (row and bytes written directly)."""
+    from huike.attachment import storage
+    from huike.attachment.models import Attachment
+
+    fid = _followup(w, cid, who)
+    key = f"{w.tenant_id}/mx/{uuid.uuid4().hex}"
+    path = storage.path_of(ctx.client.app.state.settings, key)  # type: ignore[attr-defined]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(PNG)
+    return _insert(w, lambda: Attachment(record_kind="followup", record_id=fid, customer_id=cid,
+                                         uploaded_by_id=_emp(w, who), filename="图.png", content_type="image/png",
+                                         size=len(PNG), sha256="0" * 64, storage_key=key))
+
+
+def _attachment_rows() -> dict[tuple[str, str], Route]:
+    A = f"{API}/attachments"
+
+    def upload(ctx: Ctx, w: World, who: str, cid: int) -> Call:
+        return Call(query={"record_kind": "followup", "record_id": _followup(w, cid, who)},
+                    files={"file": ("图.png", PNG, "image/png")})
+
+    def listing(ctx: Ctx, w: World, who: str, cid: int) -> Call:
+        return Call(query={"record_kind": "followup", "record_id": _followup(w, cid, who)})
+
+    def one(ctx: Ctx, w: World, who: str, cid: int) -> Call:
+        return Call({"attachment_id": _attachment(ctx, w, cid, who)})
+
+    return {
+        # the caller's own follow-up on a customer he sees: adding files is writing (ensure_can_work)
+        ("POST", A): Route(on_customer=upload, in_scope=_work(201, "followup.create"),
+                           foreign=lambda ctx, w, who: upload(ctx, w, who, ctx.customer(w))),
+        ("GET", A): Route(on_customer=listing, in_scope=_ok(200),
+                          foreign=lambda ctx, w, who: listing(ctx, w, who, ctx.customer(w))),
+        ("GET", f"{A}/{{attachment_id}}/download"): customer_route(one, _ok(200)),
+        # the uploader deletes his own
+        ("DELETE", f"{A}/{{attachment_id}}"): customer_route(one, _ok(204)),
     }
 
 
@@ -747,6 +796,296 @@ def _find_rows() -> dict[tuple[str, str], Route]:
     }
 
 
+def _stats_rows() -> dict[tuple[str, str], Route]:
+    """Statistics and the work panel (SALES-8/9): every default role, the data scope does the rest
+    (figures vs lists per role: tests/test_stats.py)."""
+    S = f"{API}/stats"
+    return {
+        ("GET", f"{S}/customers"): Route(NEEDS(200, "stats.view", "customer.view")),
+        ("GET", f"{S}/opportunities"): Route(NEEDS(200, "stats.view", "opportunity.view")),
+        ("GET", f"{S}/salespeople"): Route(NEEDS(200, "stats.view", "customer.view")),
+        ("GET", f"{S}/panel"): Route(NEEDS(200, "stats.view")),
+        ("PUT", f"{S}/panel/layout"): Route(NEEDS(200, "stats.view"),
+                                            lambda ctx, w, who: Call(json={"cards": ["tasks_todo"]})),
+        ("DELETE", f"{S}/panel/layout"): Route(NEEDS(204, "stats.view")),
+    }
+
+
+def _pool_rows() -> dict[tuple[str, str], Route]:
+    F = f"{API}/customers"
+    return {
+        # POOL-17 customer types of a list: counted within the caller's scope (no record ids)
+        ("GET", f"{F}/type-counts"): Route(NEEDS(200, "customer.view"),
+                                           lambda ctx, w, who: Call(query={"pool": "all"})),
+    }
+
+
+# ----------------------------------------------------------------------------- sales pipeline (SALES-1…7)
+def _sales_rows() -> dict[tuple[str, str], Route]:
+    """Opportunities, orders, contracts, invoices, payments: visible with their customer; writes need
+    the permission, then who may work the customer; orders and contracts also an owned customer."""
+    from decimal import Decimal
+
+    from huike.sales import settings as sales_settings
+    from huike.sales.common import next_number
+    from huike.sales.models import (
+        Contract,
+        Invoice,
+        LostReason,
+        Opportunity,
+        OpportunityStage,
+        Order,
+        OrderLine,
+        Payment,
+        PaymentPlan,
+        Product,
+    )
+
+    C = f"{API}/customers/{{customer_id}}"
+    now = datetime.now(UTC)
+
+    def tx(w: World, make: Callable[[Any], Any]) -> int:
+        with w.db.transaction(w.tenant_id) as s:
+            sales_settings.ensure(s)
+            obj = make(s)
+            s.add(obj)
+            s.flush()
+            return int(obj.id)
+
+    def first_stage(s: Any, kind: str = "open") -> int:
+        return int(s.scalar(sa.select(OpportunityStage.id).where(OpportunityStage.kind == kind)
+                            .order_by(OpportunityStage.position).limit(1)))
+
+    def opp(w: World, cid: int) -> int:
+        return tx(w, lambda s: Opportunity(number=next_number(s, "opportunity"), name="商机", customer_id=cid,
+                                           owner_id=w.staff["sales_east1"], amount=Decimal(100),
+                                           stage_id=first_stage(s), status="open", win_rate=20))
+
+    def product(w: World) -> int:
+        return tx(w, lambda s: Product(name=f"产品{uuid.uuid4().hex[:6]}", price=Decimal(10), on_sale=True))
+
+    def order(w: World, cid: int, status: str = "draft") -> int:
+        pid = product(w)
+
+        def make(s: Any) -> Order:
+            o = Order(number=next_number(s, "order"), customer_id=cid, status=status, deal_at=now,
+                      staff_id=w.staff["sales_east1"], subtotal=Decimal(10), discount=Decimal(0),
+                      total=Decimal(10))
+            s.add(o)
+            s.flush()
+            s.add(OrderLine(order_id=o.id, product_id=pid, product_name="产品", quantity=Decimal(1),
+                            list_price=Decimal(10), unit_price=Decimal(10), amount=Decimal(10)))
+            return o
+        return tx(w, make)
+
+    def contract(w: World, cid: int, status: str = "draft") -> int:
+        return tx(w, lambda s: Contract(number=next_number(s, "contract"), name="合同", customer_id=cid,
+                                        owner_id=w.staff["sales_east1"], amount=Decimal(100), status=status))
+
+    def plan(w: World, cid: int) -> int:
+        k = contract(w, cid, "signed")
+        return tx(w, lambda s: PaymentPlan(contract_id=k, customer_id=cid, due_date=now.date(), amount=Decimal(10)))
+
+    def payment(w: World, cid: int) -> int:
+        k = contract(w, cid, "signed")
+        return tx(w, lambda s: Payment(contract_id=k, customer_id=cid, received_on=now.date(), amount=Decimal(10),
+                                       method="bank", created_at=now))
+
+    def invoice(w: World, cid: int) -> int:
+        return tx(w, lambda s: Invoice(number=next_number(s, "invoice"), customer_id=cid, amount=Decimal(10),
+                                       type="normal", status="pending"))
+
+    def reason(ctx: Ctx, w: World) -> int:
+        return ctx.created(w, "/sales/lost-reasons", {"name": _uniq("原因")})
+
+    def prod(ctx: Ctx, w: World) -> int:
+        return product(w)
+
+    def stages_body(ctx: Ctx, w: World, who: str) -> Call:
+        with w.db.transaction(w.tenant_id) as s:
+            rows = [r for r in sales_settings.stages(s) if r.kind == "open"]
+            return Call(json={"stages": [{"id": r.id, "name": r.name, "win_rate": r.win_rate} for r in rows]})
+
+    def rec(param: str, make: Callable[[World, int], int], body: Any = None) -> OnCustomer:
+        return lambda ctx, w, who, cid: Call({param: make(w, cid)}, json=body() if callable(body) else body)
+
+    def deal(status: int, perm: str, owned: bool = True) -> InScope:
+        def f(who: str, p: Placement) -> int:
+            out = _work(status, perm)(who, p)
+            if out == status and owned and p.pool not in ("following", "won"):
+                return 409  # not_owned
+            return out
+        return f
+
+    def new_order(ctx: Ctx, w: World, who: str, cid: int) -> Call:
+        return Call({"customer_id": cid}, json={"opportunity_id": opp(w, cid),
+                                                "lines": [{"product_id": product(w), "quantity": "1"}]})
+
+    def lost_call(ctx: Ctx, w: World, who: str, cid: int) -> Call:
+        with w.db.transaction(w.tenant_id) as s:
+            sales_settings.ensure(s)
+            lost = first_stage(s, "lost")
+            rid = int(s.scalar(sa.select(LostReason.id).order_by(LostReason.id).limit(1)))
+        return Call({"opportunity_id": opp(w, cid)}, json={"stage_id": lost, "note": "丢单", "lost_reason_id": rid})
+
+    opp_view, order_view, contract_view = ("opportunity.view",), ("order.view",), ("contract.view",)
+    return {
+        # settings (SALES-2/3)
+        ("GET", f"{API}/sales/settings"): Route(ALL(200)),
+        ("PATCH", f"{API}/sales/settings"): Route(NEEDS(200, "sales.settings"),
+                                                  lambda ctx, w, who: Call(json={"contract_expiry_days": 30})),
+        ("GET", f"{API}/sales/stages"): Route(ALL(200)),
+        ("PUT", f"{API}/sales/stages"): Route(NEEDS(200, "sales.settings"), stages_body),
+        ("GET", f"{API}/sales/lost-reasons"): Route(ALL(200)),
+        ("POST", f"{API}/sales/lost-reasons"): Route(NEEDS(201, "sales.settings"),
+                                                     lambda ctx, w, who: Call(json={"name": _uniq("原因")})),
+        ("PATCH", f"{API}/sales/lost-reasons/{{reason_id}}"): Route(
+            NEEDS(200, "sales.settings"), by_id("reason_id", reason, {"enabled": True}), perm_first=("sales.settings",)),
+        ("DELETE", f"{API}/sales/lost-reasons/{{reason_id}}"): Route(
+            NEEDS(204, "sales.settings"), by_id("reason_id", reason), perm_first=("sales.settings",)),
+        # opportunities
+        ("GET", f"{API}/opportunities"): Route(NEEDS(200, *opp_view)),
+        ("GET", f"{API}/opportunities/summary"): Route(NEEDS(200, *opp_view)),
+        ("GET", f"{API}/opportunities/funnel"): Route(NEEDS(200, *opp_view)),
+        ("GET", f"{C}/opportunities"): customer_route(_cid(), _ok(200), perm_first=opp_view),
+        ("POST", f"{C}/opportunities"): customer_route(_cid({"name": "新商机", "amount": "0.10"}),
+                                                       _work(201, "opportunity.edit"), perm_first=("opportunity.edit",)),
+        ("GET", f"{API}/opportunities/{{opportunity_id}}"): customer_route(rec("opportunity_id", opp), _ok(200),
+                                                                           perm_first=opp_view),
+        ("PATCH", f"{API}/opportunities/{{opportunity_id}}"): customer_route(
+            rec("opportunity_id", opp, {"notes": "改"}), _work(200), perm_first=("opportunity.edit",)),
+        ("POST", f"{API}/opportunities/{{opportunity_id}}/advance"): customer_route(
+            lost_call, _work(200), perm_first=("opportunity.edit",)),
+        ("GET", f"{API}/opportunities/{{opportunity_id}}/history"): customer_route(
+            rec("opportunity_id", opp), _ok(200), perm_first=opp_view),
+        ("DELETE", f"{API}/opportunities/{{opportunity_id}}"): customer_route(
+            rec("opportunity_id", opp), _work(204), perm_first=("opportunity.edit",)),
+        # products
+        ("GET", f"{API}/products"): Route(ALL(200)),
+        ("GET", f"{API}/products/categories"): Route(ALL(200)),
+        ("POST", f"{API}/products"): Route(NEEDS(201, "product.manage"),
+                                           lambda ctx, w, who: Call(json={"name": _uniq("产品"), "price": "9.90"})),
+        ("GET", f"{API}/products/{{product_id}}"): Route(ALL(200), by_id("product_id", prod)),
+        ("PATCH", f"{API}/products/{{product_id}}"): Route(NEEDS(200, "product.manage"),
+                                                           by_id("product_id", prod, {"unit": "件"}),
+                                                           perm_first=("product.manage",)),
+        # orders
+        ("GET", f"{API}/orders"): Route(NEEDS(200, *order_view)),
+        ("GET", f"{C}/orders"): customer_route(_cid(), _ok(200), perm_first=order_view),
+        ("POST", f"{C}/orders"): customer_route(new_order, deal(201, "order.manage"), perm_first=("order.manage",)),
+        ("GET", f"{API}/orders/{{order_id}}"): customer_route(rec("order_id", order), _ok(200), perm_first=order_view),
+        ("PATCH", f"{API}/orders/{{order_id}}"): customer_route(rec("order_id", order, {"remark": "改"}),
+                                                                _work(200), perm_first=("order.manage",)),
+        ("POST", f"{API}/orders/{{order_id}}/confirm"): customer_route(rec("order_id", order), _work(200),
+                                                                       perm_first=("order.manage",)),
+        ("POST", f"{API}/orders/{{order_id}}/complete"): customer_route(
+            rec("order_id", lambda w, cid: order(w, cid, "confirmed")), deal(200, "order.manage"),
+            perm_first=("order.manage",)),
+        ("POST", f"{API}/orders/{{order_id}}/cancel"): customer_route(rec("order_id", order, {"reason": "取消"}),
+                                                                      _work(200), perm_first=("order.manage",)),
+        # contracts, plans, payments
+        ("GET", f"{API}/contracts"): Route(NEEDS(200, *contract_view)),
+        ("GET", f"{C}/contracts"): customer_route(_cid(), _ok(200), perm_first=contract_view),
+        ("POST", f"{C}/contracts"): customer_route(_cid({"name": "新合同", "amount": "100"}),
+                                                   deal(201, "contract.manage"), perm_first=("contract.manage",)),
+        ("GET", f"{API}/contracts/{{contract_id}}"): customer_route(rec("contract_id", contract), _ok(200),
+                                                                    perm_first=contract_view),
+        ("PATCH", f"{API}/contracts/{{contract_id}}"): customer_route(rec("contract_id", contract, {"remark": "改"}),
+                                                                      _work(200), perm_first=("contract.manage",)),
+        ("POST", f"{API}/contracts/{{contract_id}}/sign"): customer_route(
+            rec("contract_id", contract), deal(200, "contract.manage"), perm_first=("contract.manage",)),
+        ("POST", f"{API}/contracts/{{contract_id}}/complete"): customer_route(
+            rec("contract_id", lambda w, cid: contract(w, cid, "signed")), _work(200),
+            perm_first=("contract.manage",)),
+        ("POST", f"{API}/contracts/{{contract_id}}/terminate"): customer_route(
+            rec("contract_id", contract, {"reason": "终止"}), _work(200), perm_first=("contract.manage",)),
+        ("POST", f"{API}/contracts/{{contract_id}}/payment-plans"): customer_route(
+            rec("contract_id", contract, {"due_date": "2030-01-31", "amount": "10"}), _work(201),
+            perm_first=("contract.manage",)),
+        ("DELETE", f"{API}/payment-plans/{{plan_id}}"): customer_route(rec("plan_id", plan), _work(204),
+                                                                       perm_first=("contract.manage",)),
+        ("POST", f"{API}/contracts/{{contract_id}}/payments"): customer_route(
+            rec("contract_id", lambda w, cid: contract(w, cid, "signed"), {"amount": "10", "method": "bank"}),
+            _work(201), perm_first=("contract.manage",)),
+        ("DELETE", f"{API}/payments/{{payment_id}}"): customer_route(rec("payment_id", payment), _work(204),
+                                                                     perm_first=("contract.manage",)),
+        ("GET", f"{API}/payments"): Route(NEEDS(200, *contract_view)),
+        ("GET", f"{C}/payments"): customer_route(_cid(), _ok(200), perm_first=contract_view),
+        # invoices
+        ("GET", f"{API}/invoices"): Route(NEEDS(200, *contract_view)),
+        ("GET", f"{C}/invoices"): customer_route(_cid(), _ok(200), perm_first=contract_view),
+        ("POST", f"{C}/invoices"): customer_route(_cid({"amount": "10", "type": "normal"}), _work(201),
+                                                  perm_first=("contract.manage",)),
+        ("GET", f"{API}/invoices/{{invoice_id}}"): customer_route(rec("invoice_id", invoice), _ok(200),
+                                                                  perm_first=contract_view),
+        ("POST", f"{API}/invoices/{{invoice_id}}/issue"): customer_route(
+            rec("invoice_id", invoice, {"invoice_no": "No.1"}), _work(200), perm_first=("contract.manage",)),
+        ("POST", f"{API}/invoices/{{invoice_id}}/void"): customer_route(rec("invoice_id", invoice), _work(200),
+                                                                        perm_first=("contract.manage",)),
+        ("GET", f"{C}/sales-summary"): customer_route(_cid(), _ok(200)),
+    }
+
+
+# ----------------------------------------------------------------------------- imports and exports (IMP-1…7)
+def _io_rows() -> dict[tuple[str, str], Route]:
+    from huike.dataio.models import ExportJob, ImportJob
+    from huike.dataio.service import exports as io_exports
+    from huike.dataio.service import imports as io_imports
+
+    imp, exp = "customer.import", "customer.export"
+
+    def import_job(ctx: Ctx, w: World, who: str, done: bool = False) -> int:
+        """An uploaded import of the caller's own (another employee's answers 404 unless admin)."""
+        with w.db.transaction(w.tenant_id) as s:
+            job = ImportJob(created_by_id=w.staff[who or "admin"], filename="名单.csv", format="csv",
+                            encoding="utf-8-sig", size=20, status="done" if done else "uploaded",
+                            headers=["手机号"], mapping={"手机号": "phones"}, owner_ids=[], rows_estimate=1,
+                            has_error_report=done, failed=1 if done else 0)
+            s.add(job)
+            s.flush()
+            settings = ctx.client.app.state.settings
+            io_imports.source_path(settings, job).write_bytes(f"手机号\n{unique_mobile()}\n".encode("utf-8-sig"))
+            if done:
+                io_imports.report_path(settings, job).write_bytes("手机号,错误原因\n1,x\n".encode("utf-8-sig"))
+            return job.id
+
+    def export_job(ctx: Ctx, w: World, who: str) -> int:
+        with w.db.transaction(w.tenant_id) as s:
+            job = ExportJob(created_by_id=w.staff[who or "admin"], pool="all", columns=["name"], format="csv",
+                            status="done", rows=0, processed=0, filename="客户导出.csv")
+            s.add(job)
+            s.flush()
+            io_exports.file_path(ctx.client.app.state.settings, job).write_bytes("客户名称\n".encode("utf-8-sig"))
+            return job.id
+
+    start_body = {"mapping": {"手机号": "phones"}, "pool": "public", "on_duplicate": "skip"}
+    return {
+        ("GET", f"{API}/settings/io"): Route(ALL(200)),
+        ("PATCH", f"{API}/settings/io"): Route(NEEDS(200, "settings.manage"),
+                                               lambda ctx, w, who: Call(json={"source_required": False})),
+        ("GET", f"{API}/imports/template"): Route(NEEDS(200, imp)),
+        ("GET", f"{API}/imports/fields"): Route(NEEDS(200, imp)),
+        # a JSON body instead of a multipart file: past the permission, 422 file_empty
+        ("POST", f"{API}/imports"): Route(NEEDS(422, imp), lambda ctx, w, who: Call(json={"file": "x"})),
+        ("GET", f"{API}/imports"): Route(NEEDS(200, imp)),
+        ("GET", f"{API}/imports/{{job_id}}"): Route(
+            NEEDS(200, imp), lambda ctx, w, who: Call({"job_id": import_job(ctx, w, who)}), perm_first=(imp,)),
+        ("POST", f"{API}/imports/{{job_id}}/start"): Route(
+            NEEDS(202, imp), lambda ctx, w, who: Call({"job_id": import_job(ctx, w, who)}, json=start_body),
+            perm_first=(imp,)),
+        ("GET", f"{API}/imports/{{job_id}}/errors"): Route(
+            NEEDS(200, imp), lambda ctx, w, who: Call({"job_id": import_job(ctx, w, who, done=True)}),
+            perm_first=(imp,)),
+        ("POST", f"{API}/exports"): Route(NEEDS(202, exp), lambda ctx, w, who: Call(json={"pool": "all",
+                                                                                      "format": "csv"})),
+        ("GET", f"{API}/exports"): Route(NEEDS(200, exp)),
+        ("GET", f"{API}/exports/{{job_id}}"): Route(
+            NEEDS(200, exp), lambda ctx, w, who: Call({"job_id": export_job(ctx, w, who)}), perm_first=(exp,)),
+        ("GET", f"{API}/exports/{{job_id}}/file"): Route(
+            NEEDS(200, exp), lambda ctx, w, who: Call({"job_id": export_job(ctx, w, who)}), perm_first=(exp,)),
+    }
+
+
 ROUTES: dict[tuple[str, str], Route] = {
     # ---- auth, me, org
     ("POST", f"{API}/auth/login"): Route(ALL(200), _login, anonymous=200),
@@ -815,6 +1154,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     **_work_rows(),
     **_dictionary_rows(),
     **_find_rows(),
+    **_io_rows(),
+    **_pool_rows(),
+    **_stats_rows(),
+    **_sales_rows(),
     ("POST", f"{API}/pool/recycle-rules/run"): Route(NEEDS(200, "settings.manage")),
     ("GET", f"{API}/notifications"): Route(ALL(200)),
     ("POST", f"{API}/notifications/read"): Route(ALL(204), lambda ctx, w, who: Call(json={"ids": [MISSING_ID]})),

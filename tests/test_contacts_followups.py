@@ -219,3 +219,97 @@ def test_merge_folds_contacts_followups_and_visits_into_master(client, world):
     assert [c["name"] for c in ok(client.get(f"{API}/customers/{master}/contacts", headers=h))] == ["重复联系人"]
     assert [x["id"] for x in ok(client.get(f"{API}/customers/{master}/followups", headers=h))["items"]] == [f["id"]]
     assert len(ok(client.get(f"{API}/customers/{master}/visit-plans", headers=h))["items"]) == 1
+
+
+def _without_full_numbers(world, role="sales"):
+    with world.db.transaction(world.tenant_id) as s:
+        r = s.get_one(Role, world.roles[role])
+        r.permissions = [p for p in r.permissions if p != "customer.phone_full"]
+
+
+def test_customer_phones_masked_in_list_detail_and_search(client, world):
+    from tests.factories import random_mobile
+
+    phone, second = random_mobile(), random_mobile()
+    cid = world.customer(owner="sales_east1", phone=phone)
+    ok(client.patch(f"{API}/customers/{cid}", headers=world.headers("admin"),
+                    json={"version": customer_json(client, world, cid)["version"], "phones": [phone, second]}))
+    _without_full_numbers(world)
+    h = world.headers("sales_east1")
+    masked = [phone[:3] + "****" + phone[-4:], second[:3] + "****" + second[-4:]]
+    assert customer_json(client, world, cid, "sales_east1")["phones"] == masked
+    # the list, the JSON-body search and quick search by the full number (it runs on the server)
+    for params in ({"pool": "mine"}, {"pool": "all", "q": phone}, {"pool": "all", "q": second[-6:]}):
+        items = ok(client.get(f"{API}/customers", params=params, headers=h))["items"]
+        assert [(c["id"], c["phones"]) for c in items] == [(cid, masked)], params
+    items = ok(client.post(f"{API}/customers/search", headers=h, json={"pool": "all", "q": phone}))["items"]
+    assert [(c["id"], c["phones"]) for c in items] == [(cid, masked)]
+    # a role with the permission sees the numbers
+    assert customer_json(client, world, cid, "admin")["phones"] == [phone, second]
+    assert customer_json(client, world, cid, "manager_east1")["phones"] == [phone, second]
+    # the audited "show" still gives the full numbers to whoever sees the customer
+    assert ok(client.post(f"{API}/customers/{cid}/phones/reveal", headers=h))["phones"] == [phone, second]
+    # nothing of the full number in any answer the masked role gets
+    for r in (client.get(f"{API}/customers/{cid}", headers=h), client.get(f"{API}/customers", headers=h),
+              client.get(f"{API}/customers/{cid}/events", headers=h)):
+        assert phone not in r.text and second not in r.text
+
+
+def test_masked_viewer_edits_a_customer_without_losing_numbers(client, world):
+    from tests.factories import random_mobile
+
+    phone, added = random_mobile(), random_mobile()
+    cid = world.customer(owner="sales_east1", phone=phone)
+    _without_full_numbers(world)
+    h = world.headers("sales_east1")
+    c = customer_json(client, world, cid, "sales_east1")
+    assert c["phones"] == [phone[:3] + "****" + phone[-4:]]
+    # the form sends back what it was shown, plus a new number: the masked one stands for the stored one
+    upd = ok(client.patch(f"{API}/customers/{cid}", headers=h,
+                          json={"version": c["version"], "phones": c["phones"] + [added], "remark": "加了号码"}))
+    assert upd["phones"] == [phone[:3] + "****" + phone[-4:], added[:3] + "****" + added[-4:]]
+    assert customer_json(client, world, cid)["phones"] == [phone, added]
+    # a masked entry that is not one of the customer's numbers is refused, nothing changes
+    c = customer_json(client, world, cid, "sales_east1")
+    problem(client.patch(f"{API}/customers/{cid}", headers=h,
+                         json={"version": c["version"], "phones": ["137****0000"], "remark": "改"}),
+            422, "invalid_phone")
+    after = customer_json(client, world, cid)
+    assert after["phones"] == [phone, added] and after["remark"] == "加了号码"
+
+
+def test_tag_rule_preview_says_which_tags_a_text_would_get(client, world, other_world):
+    admin = world.headers("admin")
+    price = ok(client.post(f"{API}/tag-rules", headers=admin, json={"name": "价格敏感", "keywords": ["太贵", "价格高"],
+                                                                    "tag": "价格敏感"}), 201)
+    ok(client.post(f"{API}/tag-rules", headers=admin, json={"name": "私有化", "keywords": ["私有化", "部署"],
+                                                            "match": "all", "tag": "私有化需求"}), 201)
+    off = ok(client.post(f"{API}/tag-rules", headers=admin, json={"name": "停用的", "keywords": ["报价"],
+                                                                  "tag": "已报价", "enabled": False}), 201)
+    res = ok(client.post(f"{API}/tag-rules/preview", headers=admin, json={"text": "客户觉得太贵，想要私有化"}))
+    assert res["tags"] == ["价格敏感"] and [r["id"] for r in res["rules"]] == [price["id"]]
+    res = ok(client.post(f"{API}/tag-rules/preview", headers=world.headers("sales_east1"),
+                         json={"text": "已发报价，价格高；确认私有化部署"}))
+    assert res["tags"] == ["价格敏感", "私有化需求"]
+    assert [(r["name"], r["enabled"]) for r in res["rules"]][-1] == ("停用的", False) and off["id"] in {
+        r["id"] for r in res["rules"]}
+    assert ok(client.post(f"{API}/tag-rules/preview", headers=admin, json={"text": "无关内容"})) == {
+        "tags": [], "rules": []}
+    problem(client.post(f"{API}/tag-rules/preview", headers=admin, json={"text": ""}), 422, "validation_error")
+    # another tenant's rules never answer
+    assert ok(client.post(f"{API}/tag-rules/preview", headers=other_world.headers("admin"),
+                          json={"text": "太贵"})) == {"tags": [], "rules": []}
+
+
+def test_tag_rule_needs_a_tag_the_tenant_allows(client, world):
+    admin = world.headers("admin")
+    ok(client.patch(f"{API}/settings/dictionaries/tag", headers=admin, json={"free_entry": False}))
+    problem(client.post(f"{API}/tag-rules", headers=admin, json={"name": "新", "keywords": ["x"], "tag": "没有这个标签"}),
+            422, "unknown_tag")
+    group = ok(client.post(f"{API}/settings/tag-groups", headers=admin, json={"name": "跟进重点"}), 201)
+    ok(client.post(f"{API}/settings/tag-groups/{group['id']}/tags", headers=admin, json={"name": "重点跟进中"}), 201)
+    rule = ok(client.post(f"{API}/tag-rules", headers=admin,
+                          json={"name": "想买", "keywords": ["下单"], "tag": " 重点跟进中 "}), 201)
+    assert rule["tag"] == "重点跟进中"
+    problem(client.patch(f"{API}/tag-rules/{rule['id']}", headers=admin, json={"tag": "也没有"}), 422, "unknown_tag")
+    assert ok(client.get(f"{API}/tag-rules", headers=admin))[0]["tag"] == "重点跟进中"

@@ -203,7 +203,7 @@ def test_overlapping_assigners_never_assign_a_customer_twice(live_url, world):
             if r["ok"]:
                 wins[r["id"]] += 1
             else:
-                assert r["code"] in ("state_changed", "not_in_pool"), r
+                assert r["code"] in ("already_assigned", "state_changed", "not_in_pool"), r
     assert wins == {cid: 1 for cid in ids}
     with world.db.transaction(world.tenant_id) as s:
         events = Counter(s.scalars(sa.select(CustomerEvent.customer_id).where(
@@ -213,3 +213,42 @@ def test_overlapping_assigners_never_assign_a_customer_twice(live_url, world):
     assert set(owners.values()) <= set(members)
     winners = {r["id"]: r["owner_id"] for per in results for r in per if r["ok"]}
     assert winners == owners
+
+
+def test_two_managers_assigning_the_same_customers_never_reassign(live_url, world):
+    """Assign with explicit people (no rule, so nothing serialises the two): a customer the other
+    manager dealt a moment ago is refused as `already_assigned`, never silently dealt again."""
+    members = [eid for eid, _ in add_staff(world, 4)]
+    managers = [tok for _, tok in add_staff(world, 2, role="operator")]
+    ids = add_customers(world, 120, pool="to_assign")
+    orders = [ids, ids[::-1]]  # opposite orders: the guarded UPDATEs must not deadlock either
+    mine = [members[:2], members[2:]]  # each manager deals to his own two people: the owner tells who won
+
+    def assign_all(i: int) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        with live.client(live_url, managers[i]) as c:
+            for part in chunks(orders[i], 20):
+                r = c.post(f"{API}/customers/bulk/assign", json={"ids": part, "assignee_ids": mine[i]})
+                assert r.status_code == 200, r.text
+                out += r.json()["results"]
+        return out
+
+    results = live.fire(assign_all, [0, 1])
+    wins: Counter[int] = Counter()
+    winner: dict[int, int] = {}
+    for i, per in enumerate(results):
+        assert sorted(r["id"] for r in per) == sorted(ids)
+        for r in per:
+            if r["ok"]:
+                wins[r["id"]] += 1
+                winner[r["id"]] = i
+                assert r["owner_id"] in mine[i]
+            else:
+                assert r["code"] == "already_assigned", r
+    assert wins == {cid: 1 for cid in ids}
+    with world.db.transaction(world.tenant_id) as s:
+        owners = dict(s.execute(sa.select(Customer.id, Customer.owner_id).where(Customer.id.in_(ids))).all())
+        events = Counter(s.scalars(sa.select(CustomerEvent.customer_id).where(
+            CustomerEvent.customer_id.in_(ids), CustomerEvent.type == "assigned")))
+    assert all(owners[cid] in mine[winner[cid]] for cid in ids)
+    assert events == {cid: 1 for cid in ids}

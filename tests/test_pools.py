@@ -374,3 +374,86 @@ def test_recycled_customer_keeps_phone_identity_and_claim_restarts_clock(client,
         c = s.get_one(Customer, cid)
         assert c.claimed_at is not None and c.claimed_at > utcnow() - timedelta(minutes=1)
     assert events_of(client, world, cid)[0] == "claimed"
+
+
+def test_assign_takes_only_unowned_customers_transfer_changes_owners(client, world):
+    a, b = world.staff["sales_east1"], world.staff["sales_east1b"]
+    free = world.customer(pool="to_assign")
+    owned = world.customer(owner="sales_east1")
+    res = bulk(client, world, "admin", "assign", ids=[owned, free], assignee_ids=[b])
+    assert [(r["id"], r["ok"], r["code"]) for r in res["results"]] == [
+        (owned, False, "already_assigned"), (free, True, None)]
+    # the refused id took no turn of the round-robin, and its detail says what to do
+    assert res["results"][1]["owner_id"] == b
+    assert "transfer" in client.post(f"{API}/customers/bulk/assign", json={"ids": [owned], "assignee_ids": [b]},
+                                     headers={**world.headers("admin"), "Accept-Language": "en"}
+                                     ).json()["results"][0]["detail"]
+    c = client.get(f"{API}/customers/{owned}", headers=world.headers("admin")).json()
+    assert c["owner_id"] == a and "assigned" not in events_of(client, world, owned)
+    # assigning again what was just assigned is refused the same way (no silent reassignment)
+    again = bulk(client, world, "director_east", "assign", ids=[free], assignee_ids=[a])
+    assert again["results"][0]["code"] == "already_assigned"
+    assert client.get(f"{API}/customers/{free}", headers=world.headers("admin")).json()["owner_id"] == b
+    # an explicit transfer does change the owner
+    moved = bulk(client, world, "admin", "transfer", ids=[owned], owner_id=b)
+    assert moved["results"][0]["ok"] and moved["results"][0]["owner_id"] == b
+
+
+def _types(client, world, who, **params):
+    r = client.get(f"{API}/customers/type-counts", params=params, headers=world.headers(who))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _of_type(client, world, who, pool, kind, op="eq"):
+    r = client.post(f"{API}/customers/search", headers=world.headers(who),
+                    json={"pool": pool, "limit": 200,
+                          "filter": {"logic": "and", "conditions": [{"field": "customer_type", "op": op,
+                                                                     "value": kind}]}})
+    assert r.status_code == 200, r.text
+    return {c["id"]: c["customer_type"] for c in r.json()["items"]}
+
+
+def test_customer_types_view_counts_and_filter(client, world, other_world):
+    """POOL-17: 意向 / 分配 / 成交 counted per list and listed by type, within the data scope."""
+    own = world.customer(owner="sales_east1", acquired_via="created", name="意向甲")
+    claimed = world.customer(owner="sales_east1", acquired_via="claimed")
+    public = world.customer(pool="public")
+    won = world.customer(pool="won", owner="sales_east1", won_at=utcnow())
+    dealt = [world.customer(pool="to_assign") for _ in range(2)]
+    assert bulk(client, world, "admin", "assign", ids=dealt, assignee_ids=[world.staff["sales_east1"]])[
+        "succeeded"] == 2
+    other_sales = world.customer(owner="sales_east1b", acquired_via="assigned")  # not in sales_east1's scope
+    other_world.customer(owner="sales_east1", acquired_via="assigned")  # another tenant
+    mine = {own: "intent", claimed: "intent", won: "won", dealt[0]: "assigned", dealt[1]: "assigned"}
+    # the same type the detail shows, through the filter language
+    assert _of_type(client, world, "sales_east1", "mine", "assigned") == {dealt[0]: "assigned", dealt[1]: "assigned"}
+    assert _of_type(client, world, "sales_east1", "mine", "won") == {won: "won"}
+    assert _of_type(client, world, "sales_east1", "mine", "intent") == {own: "intent", claimed: "intent"}
+    assert set(_of_type(client, world, "sales_east1", "mine", ["intent", "won"], "any_of")) == {own, claimed, won}
+    assert set(_of_type(client, world, "sales_east1", "mine", "assigned", "ne")) == {own, claimed, won}
+    for cid, kind in mine.items():
+        assert client.get(f"{API}/customers/{cid}", headers=world.headers("sales_east1")).json()[
+            "customer_type"] == kind
+    # counts of a list add up to the list
+    assert _types(client, world, "sales_east1", pool="mine") == {"intent": 2, "assigned": 2, "won": 1, "total": 5}
+    assert _types(client, world, "sales_east1", pool="public") == {"intent": 1, "assigned": 0, "won": 0, "total": 1}
+    # search and filter narrow the counts like the list
+    assert _types(client, world, "sales_east1", pool="mine", q="意向甲")["total"] == 1
+    flt = '{"logic":"and","conditions":[{"field":"pool","op":"eq","value":"won"}]}'
+    assert _types(client, world, "sales_east1", pool="mine", filter=flt) == {
+        "intent": 0, "assigned": 0, "won": 1, "total": 1}
+    # the admin's company scope sees the other sales' customer too; never the other tenant's
+    everyone = _types(client, world, "admin", pool="all")
+    assert everyone["assigned"] == 3 and everyone["total"] == 7 and public in _of_type(
+        client, world, "admin", "all", "intent") and other_sales in _of_type(client, world, "admin", "all", "assigned")
+    # bad input: a 422 with a stable code, never a 500
+    r = client.post(f"{API}/customers/search", headers=world.headers("admin"), json={
+        "pool": "all", "filter": {"logic": "and", "conditions": [{"field": "customer_type", "op": "eq",
+                                                                  "value": "vip"}]}})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_filter"
+    r = client.get(f"{API}/customers/type-counts", params={"pool": "nope"}, headers=world.headers("admin"))
+    assert r.status_code == 422
+    r = client.get(f"{API}/customers/type-counts", params={"pool": "to_assign"}, headers=world.headers("sales_east1"))
+    assert r.status_code == 403
+    assert client.get(f"{API}/customers/type-counts").status_code == 401

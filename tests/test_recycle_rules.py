@@ -110,10 +110,12 @@ def test_recycle_rule_crud_is_admin_only_validated_and_audited(client, world, ot
     r = client.post(RULES, json=body, headers=world.headers("admin"))
     assert r.status_code == 201, r.text
     rule = r.json()
-    assert {k: rule[k] for k in ("remind_days_before", "exempt_won", "exempt_locked", "exempt_wecom_friends",
+    assert {k: rule[k] for k in ("remind_days_before", "exempt_won", "exempt_locked",
                                  "exempt_focus", "enabled", "level", "department_id", "target_pool_id")} == {
-        "remind_days_before": 3, "exempt_won": True, "exempt_locked": True, "exempt_wecom_friends": True,
+        "remind_days_before": 3, "exempt_won": True, "exempt_locked": True,
         "exempt_focus": False, "enabled": True, "level": None, "department_id": None, "target_pool_id": None}
+    # WeCom friends are always exempt (POOL-11): no per-rule switch to show or to send
+    assert "exempt_wecom_friends" not in rule
     listed = client.get(RULES, headers=world.headers("sales_east1"))
     assert listed.status_code == 200 and [x["id"] for x in listed.json()] == [rule["id"]]
     changed = patch_rule(client, world, rule["id"], days=45, level="VIP", department_id=world.units["east1"],
@@ -312,8 +314,9 @@ def test_exemptions_won_locked_wecom_friends_and_focus(client, world, clock):
     patch_rule(client, world, rule, exempt_won=False, exempt_locked=False, exempt_focus=False)
     assert run(client, world) == {rule: (3, 0)}
     assert public(world, won, locked, focused2) == {won, locked, focused2}
-    # … but a WeCom friend is never dropped to the public pool (POOL-11), whatever the rule says
-    patch_rule(client, world, rule, exempt_wecom_friends=False)
+    # … but a WeCom friend is never dropped to the public pool (POOL-11): there is no switch for it, and
+    # a client that still sends the old flag changes nothing
+    assert "exempt_wecom_friends" not in patch_rule(client, world, rule, exempt_wecom_friends=False)
     assert run(client, world) == {rule: (0, 0)}
     assert pool_of(world, friend)[friend] == ("following", world.staff["sales_east1"])
 

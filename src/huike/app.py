@@ -14,11 +14,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.convertors import PathConvertor, register_url_convertor
 
 from huike import __version__
+from huike.attachment.endpoints import router as attachment_router
+from huike.attachment.endpoints import upload_router as attachment_upload_router
 from huike.audit.endpoints import router as audit_router
 from huike.auth.endpoints import router as auth_router
 from huike.config import Settings, get_settings
 from huike.contact.endpoints import router as contact_router
 from huike.customer.endpoints import router as customer_router
+from huike.dataio.endpoints import router as dataio_router
 from huike.dictionary.endpoints import router as dictionary_router
 from huike.find.endpoints import router as find_router
 from huike.followup.endpoints import router as followup_router
@@ -29,6 +32,8 @@ from huike.kit.web import RequestContextMiddleware
 from huike.org.endpoints import router as org_router
 from huike.pool.endpoints import router as pool_router
 from huike.reminder.endpoints import router as reminder_router
+from huike.sales.endpoints import router as sales_router
+from huike.stats.endpoints import router as stats_router
 from huike.task.endpoints import router as task_router
 from huike.visit.endpoints import router as visit_router
 
@@ -87,6 +92,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     api.include_router(audit_router)
     for work_router in (contact_router, followup_router, task_router, reminder_router, visit_router):  # WORK-3…9
         api.include_router(work_router)
+    api.include_router(attachment_upload_router)  # files of follow-ups, visits, … (huike.attachment)
+    api.include_router(attachment_router)
+    api.include_router(dataio_router)  # imports and exports (IMP-1…7)
+    api.include_router(sales_router)  # opportunities, orders, contracts, invoices, payments (SALES-1…7)
+    api.include_router(stats_router)  # statistics and the work panel (SALES-8/9)
     app.include_router(api)
 
     @app.get("/healthz", include_in_schema=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -141,6 +142,53 @@ def seed_demo(tenant: Annotated[str, typer.Option("--tenant")] = "demo",
         table.add_row(tenant, *row)
     console.print(table)
     console.print(f"password for every demo login: [bold]{password}[/bold]")
+
+
+@app.command("import-template")
+def import_template(tenant: Annotated[str, typer.Option("--tenant")],
+                    output: Annotated[Path, typer.Option("-o", "--output")]) -> None:
+    """The tenant's current import template (.xlsx)."""
+    from huike.dataio.cli import CliError
+    from huike.dataio.cli import import_template as build
+
+    try:
+        build(tenant, output)
+    except CliError as exc:
+        _fail(str(exc))
+    console.print(f"[green]template written to {output}[/green]")
+
+
+@app.command("import")
+def import_customers(file: Path, tenant: Annotated[str, typer.Option("--tenant")],
+                     pool: Annotated[str, typer.Option("--pool")] = "potential",
+                     on_duplicate: Annotated[str, typer.Option("--on-duplicate")] = "skip",
+                     report: Annotated[Path | None, typer.Option("--report")] = None,
+                     owner: Annotated[list[str] | None, typer.Option("--owner", help="username; repeat")] = None) -> None:
+    """The same import as the UI (all or nothing), with a progress bar; prints the counts."""
+    from huike.dataio.cli import CliError, run_import
+
+    try:
+        counts = run_import(console, tenant, file, pool, on_duplicate, report, owner or [])
+    except CliError as exc:
+        _fail(str(exc))
+    console.print("新增 {created}  更新 {updated}  跳过 {skipped}  失败 {failed}".format(**counts))
+    if counts["failed"] and report:
+        console.print(f"error report: {report}")
+
+
+@app.command("export")
+def export_customers(tenant: Annotated[str, typer.Option("--tenant")],
+                     output: Annotated[Path, typer.Option("-o", "--output")],
+                     pool: Annotated[str, typer.Option("--pool")] = "all",
+                     filter: Annotated[str | None, typer.Option("--filter", help="filter JSON")] = None) -> None:
+    """The same export as the UI (.csv or .xlsx by the output name)."""
+    from huike.dataio.cli import CliError, run_export
+
+    try:
+        result = run_export(console, tenant, pool, filter, output)
+    except CliError as exc:
+        _fail(str(exc))
+    console.print(f"[green]{result['rows']} rows → {output}[/green]" + (" (row cap reached)" if result["capped"] else ""))
 
 
 def main() -> None:

@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     secret_key: str = ""
     # Where in-process (SQLite-backed) jobs are stored when no broker is configured.
     jobs_path: str = "./var/jobs.db"
+    # Uploaded and produced files (imports, exports), per tenant. Empty = the directory of jobs_path.
+    var_dir: str = ""
+    # The largest import file accepted (bytes).
+    import_max_bytes: int = 200 * 1024 * 1024
+    # The largest attachment accepted (bytes); stored under <var>/attachments/<tenant id>/.
+    attachment_max_bytes: int = 20 * 1024 * 1024
     session_ttl_hours: int = 12
     login_max_failures: int = 5
     login_window_seconds: int = 60

@@ -12,7 +12,8 @@ import uuid
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import DEMO_PASSWORD, login
+from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
@@ -154,3 +155,161 @@ def test_a_contact_is_added_with_a_birthday(page: Page) -> None:
     expect(card.get_by_test_id("contact-birthday-text")).to_contain_text("1990-05-20")
     expect(card).to_contain_text(re.compile(r"138\d*"))
     assert errors == [], errors
+
+
+SHOTS = ARTIFACTS / "screenshots"
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def _shot(page: Page, name: str) -> None:
+    """Screenshots of the pages this module adds, for a person to look at (test-artifacts/screenshots/)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"work-{name}.png"), full_page=True)
+
+
+def test_admin_manages_tag_rules_and_tries_a_text(page: Page) -> None:
+    errors = _console_errors(page)
+    suffix = uuid.uuid4().hex[:4]
+    name, tag = f"嫌贵{suffix}", f"价格敏感{suffix}"
+    login(page, "admin")
+    page.goto("/settings/tag-rules")
+    expect(page.get_by_test_id("page-title")).to_have_text("自动标签规则")
+    expect(page.locator(".el-menu").get_by_text("自动标签规则")).to_be_visible()
+
+    page.get_by_test_id("tag-rule-new").click()
+    dialog = page.get_by_test_id("tag-rule-dialog")
+    expect(dialog).to_be_visible()
+    _fill(page, "tag-rule-name", name)
+    keywords = page.get_by_test_id("tag-rule-keywords").locator("input")
+    for word in (f"太贵{suffix}", f"超预算{suffix}"):
+        keywords.fill(word)
+        keywords.press("Enter")
+        expect(page.get_by_test_id("tag-rule-keywords")).to_contain_text(word)
+    expect(page.get_by_test_id("tag-rule-keywords")).to_contain_text(f"超预算{suffix}")
+    tag_input = page.get_by_test_id("tag-rule-tag").locator("input")
+    page.get_by_test_id("tag-rule-tag").click()
+    tag_input.fill(tag)
+    expect(page.locator(".el-select-dropdown__item:visible").filter(has_text=tag)).to_have_count(1)
+    tag_input.press("Enter")
+    expect(page.get_by_test_id("tag-rule-tag")).to_contain_text(tag)
+    _shot(page, "tag-rule-dialog")
+    page.get_by_test_id("tag-rule-save").click()
+    expect(dialog).to_be_hidden()
+    row = page.get_by_test_id("tag-rule-table").locator("tr.el-table__row").filter(has_text=name)
+    expect(row).to_contain_text(tag)
+    expect(row).to_contain_text(f"太贵{suffix}")
+
+    # try a text: the rule's tag, then nothing once the rule is off (and it says a disabled rule matches)
+    _fill(page, "tag-rule-sample", f"客户说年费超预算{suffix}了，下个月再说")
+    page.get_by_test_id("tag-rule-try-run").click()
+    expect(page.get_by_test_id("tag-rule-result")).to_contain_text(tag)
+    _shot(page, "tag-rules")
+    row.locator(".el-switch").click()
+    expect(page.get_by_text("规则已停用")).to_be_visible()
+    page.get_by_test_id("tag-rule-try-run").click()
+    result = page.get_by_test_id("tag-rule-result")
+    expect(result).to_contain_text("已停用的规则也会命中")
+    expect(result.get_by_test_id("tag-rule-result-tag")).to_have_count(0)
+    expect(result).not_to_contain_text("将打上标签")
+
+    # edit the keywords, then delete
+    row.get_by_role("button", name="编辑").click()
+    expect(dialog).to_be_visible()
+    page.get_by_test_id("tag-rule-keywords").locator(".el-tag").filter(has_text=f"太贵{suffix}").locator(
+        ".el-tag__close").click()
+    page.get_by_test_id("tag-rule-save").click()
+    expect(dialog).to_be_hidden()
+    expect(row).not_to_contain_text(f"太贵{suffix}")
+    row.get_by_role("button", name="删除").click()
+    page.locator(".el-message-box").get_by_role("button", name="删除").click()
+    expect(row).to_have_count(0)
+    assert errors == [], errors
+
+
+def test_a_followup_takes_uploaded_files_and_they_download(page: Page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    errors = _console_errors(page)
+    text = f"发了报价单 {uuid.uuid4().hex[:6]}"
+    good = tmp_path / "报价单.pdf"
+    good.write_bytes(PDF)
+    liar = tmp_path / "现场照片.png"  # a PDF calling itself PNG: the server sniffs and refuses it
+    liar.write_bytes(PDF)
+    login(page, "sales01")
+    _open_first_customer(page)
+    page.get_by_test_id("drawer-tab-followups").click()
+    page.get_by_test_id("followup-new").click()
+    dialog = page.get_by_test_id("followup-dialog")
+    expect(dialog).to_be_visible()
+    _fill(page, "followup-content", text)
+    picker = page.get_by_test_id("followup-upload").locator("input[type=file]")
+    picker.set_input_files([str(good), str(liar)])
+    expect(page.get_by_test_id("followup-file-pending")).to_have_count(2)
+    _shot(page, "followup-dialog-files")
+    page.get_by_test_id("followup-save").click()
+
+    # the follow-up is saved; the refused file stays in the dialog with the server's reason
+    failed = page.get_by_test_id("followup-file-pending")
+    expect(failed).to_have_count(1)
+    expect(failed).to_contain_text("现场照片.png")
+    expect(failed).to_contain_text("扩展名")
+    expect(dialog).to_be_visible()
+    expect(page.get_by_test_id("followup-files").locator("[data-testid^=followup-file-kept-]")).to_have_count(1)
+    _shot(page, "followup-dialog-upload-failed")
+    failed.get_by_role("button").click()  # drop it, save again: nothing left to send
+    page.get_by_test_id("followup-save").click()
+    expect(dialog).to_be_hidden()
+
+    item = page.get_by_test_id("followup-list").locator("[data-testid^=followup-item-]").filter(has_text=text)
+    expect(item).to_have_count(1)
+    link = item.get_by_test_id("followup-files-list").locator("a")
+    expect(link).to_have_count(1)
+    expect(link).to_contain_text("报价单.pdf")
+    _shot(page, "followup-timeline-files")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "报价单.pdf"
+    with open(download.value.path(), "rb") as fh:
+        assert fh.read() == PDF
+    # the refused upload's 415 is logged by the browser; nothing else went wrong
+    assert [e for e in errors if "status of 415" not in e] == [], errors
+
+
+def test_masked_phones_in_list_and_drawer_search_and_show(page: Page, live_server: str) -> None:
+    import httpx
+
+    api = httpx.Client(base_url=f"{live_server}/api/v1", timeout=30)
+    token = api.post("/auth/login", json={"tenant": "demo", "username": "admin", "password": DEMO_PASSWORD}
+                     ).json()["access_token"]
+    api.headers["Authorization"] = f"Bearer {token}"
+    role = next(r for r in api.get("/roles").json()["items"] if r["code"] == "sales")
+    perms = list(role["permissions"])
+    assert "customer.phone_full" in perms
+    api.patch(f"/roles/{role['id']}", json={"permissions": [p for p in perms if p != "customer.phone_full"]}
+              ).raise_for_status()
+    try:
+        errors = _console_errors(page)
+        login(page, "sales01")
+        page.goto("/customers/mine")
+        first = _rows(page).first
+        expect(first).to_be_visible()
+        expect(first).to_contain_text(re.compile(r"1\d\d\*\*\*\*\d{4}"))
+        first.click()
+        drawer = page.get_by_test_id("customer-drawer")
+        phones = drawer.get_by_test_id("customer-detail-phones")
+        expect(phones).to_have_text(re.compile(r"^1\d\d\*\*\*\*\d{4}"))
+        masked = phones.inner_text().split("，")[0]
+        _shot(page, "masked-phones-drawer")
+        drawer.get_by_test_id("customer-phones-reveal").click()
+        expect(phones).to_have_text(re.compile(r"^1\d{10}"))
+        full = phones.inner_text().split("，")[0]
+        assert full[:3] == masked[:3] and full[-4:] == masked[-4:]
+        page.keyboard.press("Escape")
+        # quick search by the full number still finds it (the search runs on the server)
+        page.goto("/customers/all")
+        _fill(page, "customer-search", full)
+        page.get_by_test_id("customer-search-button").click()
+        expect(_rows(page)).to_have_count(1)
+        expect(_rows(page).first).to_contain_text(masked)
+        _shot(page, "masked-phones-search")
+        assert errors == [], errors
+    finally:
+        api.patch(f"/roles/{role['id']}", json={"permissions": perms}).raise_for_status()

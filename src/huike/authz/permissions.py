@@ -31,6 +31,17 @@ PERMISSIONS: dict[str, str] = {
     "visit.record": "visit",
     "visit.stats": "visit",
     "reminder.manage": "system",
+    # sales pipeline (SALES-1…7)
+    "opportunity.view": "sales",
+    "opportunity.edit": "sales",
+    "order.view": "sales",
+    "order.manage": "sales",
+    "contract.view": "sales",
+    "contract.manage": "sales",
+    "product.manage": "sales",
+    "sales.settings": "sales",
+    # statistics and the work panel (SALES-8/9): every figure within the viewer's data scope
+    "stats.view": "stats",
 }
 
 # Sales work their own customers: claim from the public pool, recycle their own back to it (POOL-6).
@@ -44,6 +55,15 @@ _WORK += ["followup.create", "visit.view", "visit.plan", "visit.record"]
 # Managers also issue tasks over a selection (WORK-7) and see visit statistics of their scope.
 _MANAGE += ["followup.create", "visit.view", "visit.plan", "visit.record", "task.issue", "visit.stats"]
 
+# Deals (SALES-1…7): sales work the opportunities, orders and contracts of the customers they work;
+# managers those of their scope. The catalogue and the pipeline settings are the admin's.
+_DEALS = ["opportunity.view", "opportunity.edit", "order.view", "order.manage", "contract.view", "contract.manage"]
+_WORK += _DEALS
+_MANAGE += _DEALS
+# Statistics (SALES-8/9): every role; the data scope decides what is counted.
+_WORK += ["stats.view"]
+_MANAGE += ["stats.view"]
+
 # code: (名称, data scope, kind, permissions)
 DEFAULT_ROLES: dict[str, tuple[str, str, str, list[str]]] = {
     "admin": ("管理员", "company", "non_sales", list(PERMISSIONS)),
@@ -52,6 +72,7 @@ DEFAULT_ROLES: dict[str, tuple[str, str, str, list[str]]] = {
     "operator": ("运营", "department", "non_sales",
                  ["customer.view", "customer.create", "customer.edit", "customer.assign", "customer.import",
                   "customer.phone_full", "pool.potential", "pool.to_assign",
-                  "followup.create", "task.issue", "visit.view"]),
+                  "followup.create", "task.issue", "visit.view",
+                  "opportunity.view", "order.view", "contract.view", "stats.view"]),
     "sales": ("销售", "self", "sales", list(_WORK)),
 }

@@ -6,7 +6,14 @@ from fastapi import APIRouter, Query, Response
 
 from huike.auth.deps import CurrentActor
 from huike.customer import service
-from huike.customer.schemas import CustomerCreate, CustomerPage, CustomerRead, CustomerUpdate, PoolKey
+from huike.customer.schemas import (
+    CustomerCreate,
+    CustomerPage,
+    CustomerRead,
+    CustomerTypeCounts,
+    CustomerUpdate,
+    PoolKey,
+)
 from huike.kit.web import DB, UnitOfWorkRoute
 
 router = APIRouter(prefix="/customers", tags=["customers"], route_class=UnitOfWorkRoute)
@@ -45,6 +52,20 @@ def list_customers(actor: CurrentActor, db: DB, pool: PoolKey = "all",
                             total=total, saved_filter_id=saved_filter_id)
     return CustomerPage(items=service.read_many(db, res.rows, actor), next_cursor=res.next_cursor, total=res.total,
                         total_exact=res.total_kind == "exact", total_kind=res.total_kind, sort=res.sort)
+
+
+@router.get("/type-counts", response_model=CustomerTypeCounts, openapi_extra={"parameters": [{
+    "name": "filter", "in": "query", "required": False, "description": FILTER_DOC,
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Filter"}}}}]})
+def type_counts(actor: CurrentActor, db: DB, pool: PoolKey = "all",
+                q: str | None = Query(None, max_length=100, description="quick search, as on the list"),
+                filter: str | None = Query(None, max_length=20_000, include_in_schema=False)) -> CustomerTypeCounts:
+    """POOL-17 客户类型: how many customers of the list (pool, data scope, search, filter) are intent,
+    assigned and won. List one type with the filter `{"field": "customer_type", "op": "eq", "value": …}`."""
+    from huike.find.service import parse_filter
+
+    counts = service.type_counts(db, actor, pool, q=q, flt=parse_filter(filter))
+    return CustomerTypeCounts(**counts, total=sum(counts.values()))
 
 
 @router.post("", response_model=CustomerRead, status_code=201)

@@ -4,11 +4,14 @@ field values in `dictionary.models.CustomerFieldValue`, the quick-search forms i
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from huike.kit.models import Base, BigId, IdMixin, TenantMixin, TimestampMixin
+from huike.kit.money import MoneyType
 
 # Lifecycle states stored on the row. The other pool keys (all, mine, assisting, focus) are views.
 STATES = ("potential", "to_assign", "following", "public", "won", "recycle_bin")
@@ -32,8 +35,12 @@ class Customer(IdMixin, TenantMixin, TimestampMixin, Base):
         sa.Index("ix_customers_tenant_assigned", "tenant_id", "assigned_at", "id"),
         sa.Index("ix_customers_tenant_call", "tenant_id", "last_call_at", "id"),
         sa.Index("ix_customers_tenant_name", "tenant_id", "name", "id"),
-        sa.Index("ix_customers_tenant_external", "tenant_id", "external_id"),
+        # external ids are looked up by value only: the index holds just the rows that have one (0009)
+        sa.Index("ix_customers_tenant_external", "tenant_id", "external_id",
+                 postgresql_where=sa.text("external_id IS NOT NULL"), sqlite_where=sa.text("external_id IS NOT NULL")),
     )
+    # No index of its own: every index above starts with tenant_id (each index costs every recycled row, 0009).
+    tenant_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("tenants.id", ondelete="CASCADE"))
     number: Mapped[str | None] = mapped_column(sa.String(32))
     name: Mapped[str] = mapped_column(sa.String(200))
     pool: Mapped[str] = mapped_column(sa.String(20))
@@ -57,16 +64,22 @@ class Customer(IdMixin, TenantMixin, TimestampMixin, Base):
     deleted_at: Mapped[datetime | None]
     deleted_from_pool: Mapped[str | None] = mapped_column(sa.String(20))
     # pool lifecycle (POOL-3…17)
-    public_pool_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("public_pools.id"))
+    # no foreign keys on these two (0009): a pool in use cannot be deleted (pool.settings), a deleted one
+    # reads as the default pool; the previous owner is history. Each key cost a lookup per recycled row.
+    public_pool_id: Mapped[int | None] = mapped_column(BigId)
     pool_entered_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]  # restarts the recycle clock
     assigned_at: Mapped[datetime | None]
     acquired_via: Mapped[str | None] = mapped_column(sa.String(20))  # created / assigned / claimed / imported
-    previous_owner_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("employees.id"))
+    previous_owner_id: Mapped[int | None] = mapped_column(BigId)
     recycled_at: Mapped[datetime | None]
     recycle_reason: Mapped[str | None] = mapped_column(sa.String(200))
     last_opportunity_at: Mapped[datetime | None]
     won_at: Mapped[datetime | None]
+    # purchases (SALES-6, POOL-16): sum of completed orders' totals and the latest deal time, kept by sales.orders
+    total_purchase: Mapped[Decimal] = mapped_column(MoneyType(), default=Decimal("0.00"),
+                                                    server_default="0")
+    last_purchase_at: Mapped[datetime | None]
     locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     blacklisted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     blacklist_reason: Mapped[str | None] = mapped_column(sa.String(200))
@@ -80,7 +93,7 @@ class Customer(IdMixin, TenantMixin, TimestampMixin, Base):
     collaborators: Mapped[list[CustomerCollaborator]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 class CustomerPhone(IdMixin, TenantMixin, Base):

@@ -37,3 +37,23 @@ def normalize(raw: str, region: str = "CN") -> str:
         national = phonenumbers.format_number(num, PhoneNumberFormat.NATIONAL)
         return re.sub(r"\D", "", national)
     return phonenumbers.format_number(num, PhoneNumberFormat.E164)
+
+
+def mask(phone: str) -> str:
+    """138****8000 for roles without `customer.phone_full`; short numbers keep their first and
+    last two digits. The one masking rule of every place a phone number leaves the server
+    (customer list, detail, search, contacts, tasks; exports must use it too)."""
+    if len(phone) >= 11:
+        return phone[:3] + "****" + phone[-4:]
+    if len(phone) > 4:
+        return phone[:2] + "*" * (len(phone) - 4) + phone[-2:]
+    return "*" * len(phone)
+
+
+def is_masked(value: str) -> bool:
+    return "*" in value
+
+
+def shown(phones: list[str], full: bool) -> list[str]:
+    """The numbers as a viewer may see them: full with `customer.phone_full`, else masked."""
+    return list(phones) if full else [mask(p) for p in phones]

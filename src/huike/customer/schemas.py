@@ -100,6 +100,8 @@ class CustomerRead(BaseModel):
     deleted_at: datetime | None = None
     wecom_friend_ids: list[int] = Field(default_factory=list)
     focus_color: str | None = Field(default=None, description="the viewer's own star, if any")
+    total_purchase: str = Field(default="0.00", description="Σ totals of completed orders (money, two decimals)")
+    last_purchase_at: datetime | None = Field(default=None, description="latest deal time of a completed order")
 
 
 class CustomerPage(BaseModel):
@@ -113,3 +115,12 @@ class CustomerPage(BaseModel):
     total_exact: bool
     total_kind: Literal["exact", "at_least", "estimate", "none"] = "exact"
     sort: str | None = Field(default=None, description="the sort applied, e.g. `-last_followup_at`")
+
+
+class CustomerTypeCounts(BaseModel):
+    """POOL-17: how many customers of a list are of each type (意向 / 分配 / 成交); they add up to `total`."""
+
+    intent: int = Field(description="意向客户: own or claimed leads, and customers nobody owns")
+    assigned: int = Field(description="分配客户: dealt to their owner by a manager")
+    won: int = Field(description="成交客户: a deal was completed")
+    total: int

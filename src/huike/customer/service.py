@@ -3,6 +3,7 @@ Every read goes through `authz.customer_scope`; out-of-scope answers 404."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,6 +57,25 @@ def _normalize_phones(raw: list[str]) -> list[str]:
         raise Invalid("invalid_phone", errors=errors, phone=errors[0]["message"])
     if not out:
         raise Invalid("phone_required")
+    return out
+
+
+def _unmask(given: list[str], current: list[str]) -> list[str]:
+    """A viewer without customer.phone_full edits the numbers he was shown masked: an entry equal to the
+    mask of a current number stands for that number (kept as it is); any other masked entry is invalid."""
+    by_mask: dict[str, list[str]] = {}
+    for p in current:
+        by_mask.setdefault(phone_rules.mask(p), []).append(p)
+    out = []
+    for i, g in enumerate(given):
+        value = str(g).strip()
+        if phone_rules.is_masked(value):
+            same = by_mask.get(value)
+            if not same:
+                raise Invalid("invalid_phone", phone=value,
+                              errors=[{"field": f"phones.{i}", "code": "invalid_phone", "message": value}])
+            value = same.pop(0)
+        out.append(value)
     return out
 
 
@@ -186,7 +206,7 @@ def update(s: Session, actor: Actor, customer_id: int, body: CustomerUpdate) -> 
         dictionary.set_customer_tags(s, c.id, body.tags or [])
     dictionary.write_custom_values(s, c.id, custom)
     if body.phones is not None:
-        phones = _normalize_phones(body.phones)
+        phones = _normalize_phones(_unmask(body.phones, [p.phone for p in c.phones]))
         if phones != [p.phone for p in c.phones]:
             _check_phones_free(s, phones, c.id)
             existing = {p.phone: p for p in c.phones}
@@ -229,10 +249,36 @@ def customer_type(c: Customer) -> str:
     return "assigned" if c.acquired_via == "assigned" and c.owner_id else "intent"
 
 
+CUSTOMER_TYPES = ("intent", "assigned", "won")
+
+
+def type_conditions() -> dict[str, sa.ColumnElement[bool]]:
+    """POOL-17 customer types as SQL, exactly `customer_type()` (never NULL, so NOT works): won — a won
+    customer; assigned — dealt to its owner by a manager; intent — the rest (own, claimed, unowned leads)."""
+    won = sa.or_(Customer.pool == "won", Customer.won_at.is_not(None))
+    dealt = sa.and_(sa.func.coalesce(Customer.acquired_via, "") == "assigned", Customer.owner_id.is_not(None))
+    return {"intent": sa.and_(sa.not_(won), sa.not_(dealt)), "assigned": sa.and_(sa.not_(won), dealt), "won": won}
+
+
+def type_counts(s: Session, actor: Actor, pool: str = "all", *, q: str | None = None, flt: Any = None
+                ) -> dict[str, int]:
+    """How many customers of each type a list holds (the list's scope, pool, search and filter): one
+    GROUP BY over the list's own query, so the counts always add up to the list."""
+    from huike.find import service as find
+    from huike.find import text
+
+    conds = type_conditions()
+    kind = sa.case((conds["won"], "won"), (conds["assigned"], "assigned"), else_="intent").label("kind")
+    rows = find.builder(s, actor, pool, flt, text.plan(q))(False)[0].with_only_columns(kind).order_by(None).subquery()
+    counts = dict.fromkeys(CUSTOMER_TYPES, 0)
+    counts.update({k: n for k, n in s.execute(sa.select(rows.c.kind, sa.func.count()).group_by(rows.c.kind))})
+    return counts
+
+
 def read_many(s: Session, rows: list[Customer], actor: Actor | None = None) -> list[CustomerRead]:
     """Serialise a page with two batched look-ups whatever its size: one UNION ALL for phones,
     collaborators, WeCom friends, the viewer's stars, tags and owner / department names; one for the
-    custom field values."""
+    custom field values. Phones are masked for an `actor` without customer.phone_full."""
     from huike.dictionary.models import CustomerTag, Tag
     from huike.pool.models import WecomFriend
 
@@ -287,9 +333,12 @@ def read_many(s: Session, rows: list[Customer], actor: Actor | None = None) -> l
             case "u":
                 units[a] = c
     custom = dictionary.custom_values_of(s, ids)
+    # Without customer.phone_full the numbers leave masked (138****8000); no actor = the system itself.
+    full_phones = actor is None or actor.can("customer.phone_full")
     return [
         CustomerRead(
-            id=c.id, number=c.number, name=c.name, phones=[p for _, p in sorted(phones.get(c.id, []))],
+            id=c.id, number=c.number, name=c.name, phones=phone_rules.shown([p for _, p in sorted(phones.get(c.id, []))],
+                                                                         full_phones),
             pool=c.pool, owner_id=c.owner_id, owner_name=names.get(c.owner_id) if c.owner_id else None,
             collaborator_ids=sorted(collabs.get(c.id, [])), department_id=c.department_id,
             department_name=units.get(c.department_id) if c.department_id else None, company=c.company,
@@ -303,7 +352,8 @@ def read_many(s: Session, rows: list[Customer], actor: Actor | None = None) -> l
             recycled_at=c.recycled_at, recycle_reason=c.recycle_reason, locked=c.locked, blacklisted=c.blacklisted,
             blacklist_reason=c.blacklist_reason, deactivated=c.deactivated, deactivate_reason=c.deactivate_reason,
             merged_into_id=c.merged_into_id, deleted_at=c.deleted_at, wecom_friend_ids=sorted(friends.get(c.id, [])),
-            focus_color=focus.get(c.id))
+            focus_color=focus.get(c.id), total_purchase=format(Decimal(c.total_purchase or 0).quantize(Decimal("0.01")), "f"),
+            last_purchase_at=c.last_purchase_at)
         for c in rows
     ]
 

@@ -114,6 +114,7 @@ def seed(db: Database, code: str = "demo", *, customers: int = 300, password: st
         audit.record(s, "demo.seed", "tenant", tenant.id, actor_name="huike",
                      after={"employees": len(staff) + 1, "customers": customers})
         _work(s, rng)
+        _sales(s, rng)
         return _logins(s), True
 
 
@@ -272,3 +273,11 @@ def _work(s: sa.orm.Session, rng: random.Random) -> None:
 
     counts = seed_work(s, rng)
     audit.record(s, "demo.seed_work", "tenant", None, actor_name="huike", after=counts)
+
+
+def _sales(s: sa.orm.Session, rng: random.Random) -> None:
+    """Products, opportunities in every stage, orders, contracts, payments, invoices (SALES-1…7)."""
+    from huike.demo.sales import seed_sales
+
+    counts = seed_sales(s, rng)
+    audit.record(s, "demo.seed_sales", "tenant", None, actor_name="huike", after=counts)

@@ -61,7 +61,7 @@ SYSTEM_FIELDS: tuple[SystemField, ...] = (
     SystemField("number", "客户编号", "Customer no.", "text", "number", sortable=True),
     SystemField("phones", "电话", "Phones", "phone"),
     SystemField("pool", "客户池", "Pool", "enum", "pool", options=STATES),
-    SystemField("customer_type", "客户类型", "Customer type", "enum", filterable=False),
+    SystemField("customer_type", "客户类型", "Customer type", "enum", options=("intent", "assigned", "won")),
     SystemField("owner", "负责人", "Owner", "employee", "owner_id"),
     SystemField("department", "所属部门", "Department", "department", "department_id"),
     SystemField("collaborators", "协助人", "Collaborators", "employee"),
@@ -285,10 +285,12 @@ class Compiler:
                 assert col is not None
                 return self._text_cond(col, c, dict_kind=f.key)
             case "enum":
-                assert col is not None
                 values = None if c.op in ("empty", "not_empty") else [str(v) for v in self._list(c)]
                 if values is not None and f.options and any(v not in f.options for v in values):
                     raise _Error("filter.bad_value", reason=",".join(values)[:60])
+                if f.key == "customer_type":  # computed (POOL-17): customer.service.type_conditions
+                    return _customer_type(c.op, values)
+                assert col is not None
                 return self._choice(col, c.op, values)
             case "bool":
                 if not isinstance(c.value, bool):
@@ -567,6 +569,16 @@ class Compiler:
         self.opaque = self.drivable = True
         tv = fn.table_valued("customer_id")
         return Customer.id.in_(sa.select(tv.c.customer_id))
+
+
+def _customer_type(op: str, values: list[str] | None) -> ColumnElement[bool]:
+    from huike.customer.service import type_conditions
+
+    if op in ("empty", "not_empty"):  # every customer has a type
+        return sa.false() if op == "empty" else sa.true()
+    assert values is not None
+    of_type = sa.or_(*(type_conditions()[v] for v in dict.fromkeys(values)))
+    return of_type if op in ("eq", "any_of") else sa.not_(of_type)
 
 
 def probe_exists(*where: ColumnElement[bool]) -> ColumnElement[bool]:

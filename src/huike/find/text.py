@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 SEP = "\x1f"  # ASCII unit separator: never typed, a non-word character for pg_trgm
 
@@ -67,28 +68,55 @@ def pinyin_forms(name: str | None) -> tuple[str | None, str | None]:
     return _pinyin_forms(name or "")
 
 
+_SURNAME_SYLLABLES = {"令狐": ("ling", "hu"), "尉迟": ("yu", "chi"), "万俟": ("mo", "qi"), "长孙": ("zhang", "sun"),
+                      "澹台": ("tan", "tai"), "单于": ("chan", "yu")}
+
+
+@lru_cache(maxsize=1)
+def _pinyin_engine() -> object:
+    """pypinyin's `lazy_pinyin(text, style=NORMAL)` split in its two steps: the segmentation of the text
+    into words (phrase dictionary), then each word's reading — a pure function of the word, cached in
+    `_word_syllables`. Same converter and defaults as `pypinyin.lazy_pinyin`, so the result is identical."""
+    from pypinyin.converter import UltimateConverter
+    from pypinyin.core import Pinyin
+
+    return Pinyin(UltimateConverter(v_to_u=False, neutral_tone_with_five=False, tone_sandhi=False))
+
+
+def _as_chars(s: str) -> list[str]:
+    return list(s)
+
+
+@lru_cache(maxsize=65_536)
+def _word_syllables(word: str) -> tuple[str, ...]:
+    """The kept syllables (lower-case ASCII letters / digits) of one segmented word."""
+    from pypinyin import Style
+
+    engine: Any = _pinyin_engine()
+    out = []
+    for items in engine._converter.convert(word, Style.NORMAL, False, _as_chars, strict=True):
+        for item in items:
+            s = item.lower()
+            if s.isascii() and s.isalnum():
+                out.append(s)
+    return tuple(out)
+
+
 @lru_cache(maxsize=250_000)
 def _pinyin_forms(name: str) -> tuple[str | None, str | None]:
-    from pypinyin import Style, lazy_pinyin
-
     text = unicodedata.normalize("NFKC", name).strip()
     full: list[str] = []
-    initials: list[str] = []
-    for key in _SURNAME_KEYS:
-        if text.startswith(key):
-            reading = SURNAMES[key]
-            syllables = {"令狐": ["ling", "hu"], "尉迟": ["yu", "chi"], "万俟": ["mo", "qi"],
-                         "长孙": ["zhang", "sun"], "澹台": ["tan", "tai"], "单于": ["chan", "yu"]}.get(key, [reading])
-            full.extend(syllables)
-            initials.extend(s[0] for s in syllables)
+    for key in (text[:2], text[:1]):
+        if key in SURNAMES:
+            full.extend(_SURNAME_SYLLABLES.get(key, (SURNAMES[key],)))
             text = text[len(key):]
             break
-    for item in lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: list(s)):
-        item = item.lower()
-        if item.isascii() and item.isalnum():
-            full.append(item)
-            initials.append(item[0])
-    f, i = "".join(full), "".join(initials)
+    if text:
+        engine: Any = _pinyin_engine()
+        for word in engine.seg(text):
+            full.extend(_word_syllables(word))
+    f = "".join(full)
+    i = "".join(s[0] for s in full)
     return (f[:400] or None), (i[:100] or None)
 
 

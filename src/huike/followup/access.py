@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from huike.authz.actor import Actor
+from huike.customer import phones as phone_rules
 from huike.customer.models import Customer, CustomerCollaborator
 from huike.kit.errors import Conflict, Forbidden
 
@@ -44,16 +45,12 @@ def rule_actor(actor: Actor) -> Actor:
 
 
 def mask_phone(phone: str) -> str:
-    """138****8000; short numbers keep their first and last two digits."""
-    if len(phone) >= 11:
-        return phone[:3] + "****" + phone[-4:]
-    if len(phone) > 4:
-        return phone[:2] + "*" * (len(phone) - 4) + phone[-2:]
-    return "*" * len(phone)
+    """138****8000 (`customer.phones.mask`, the one masking rule)."""
+    return phone_rules.mask(phone)
 
 
 def phones_for(actor: Actor, phones: list[str]) -> list[str]:
-    return list(phones) if actor.can("customer.phone_full") else [mask_phone(p) for p in phones]
+    return phone_rules.shown(phones, actor.can("customer.phone_full"))
 
 
 def collaborator_ids(s: Session, customer_id: int) -> set[int]:

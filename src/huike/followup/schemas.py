@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from huike.attachment.schemas import AttachmentRead
+
 Method = Literal["phone", "wechat", "visit", "email", "other"]
 
 
@@ -54,7 +56,8 @@ class FollowupRead(BaseModel):
     next_at: datetime | None
     next_plan: str | None
     remind: bool
-    attachments: list[Attachment]
+    attachments: list[Attachment] = Field(description="links (name + URL)")
+    files: list[AttachmentRead] = Field(default_factory=list, description="uploaded files (huike.attachment)")
     auto_tags: list[str] = Field(description="tags added by automatic tagging rules when written")
     task_item_id: int | None
     created_at: datetime
@@ -85,3 +88,12 @@ class TagRuleUpdate(BaseModel):
 class TagRuleRead(TagRuleBase):
     id: int
     created_at: datetime
+
+
+class TagRulePreview(BaseModel):
+    text: str = Field(min_length=1, max_length=10000, description="a follow-up's content / feedback to try")
+
+
+class TagRulePreviewRead(BaseModel):
+    tags: list[str] = Field(description="the tags a follow-up with this text would add (enabled rules)")
+    rules: list[TagRuleRead] = Field(description="every rule the text matches, disabled ones included")

@@ -47,19 +47,31 @@ def snapshot(f: Followup) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ automatic tagging
+def _hits(rule: TagRule, text: str) -> bool:
+    words = [w.strip().lower() for w in rule.keywords or [] if w and w.strip()]
+    if not words:
+        return False
+    return all(w in text for w in words) if rule.match == "all" else any(w in text for w in words)
+
+
 def matching_tags(s: Session, *texts: str | None) -> list[str]:
     text = "\n".join(t for t in texts if t).lower()
     if not text:
         return []
     out: list[str] = []
     for rule in s.scalars(sa.select(TagRule).where(TagRule.enabled).order_by(TagRule.id)):
-        words = [w.strip().lower() for w in rule.keywords or [] if w and w.strip()]
-        if not words:
-            continue
-        hit = all(w in text for w in words) if rule.match == "all" else any(w in text for w in words)
-        if hit and rule.tag not in out:
+        if _hits(rule, text) and rule.tag not in out:
             out.append(rule.tag)
     return out
+
+
+def preview_rules(s: Session, actor: Actor, text: str) -> tuple[list[str], list[TagRule]]:
+    """Which tags a follow-up with this content would give (enabled rules), and every rule that
+    matches it, disabled ones included (the settings page's "try a text")."""
+    require(actor, "customer.view")
+    low = text.lower()
+    rules = [r for r in s.scalars(sa.select(TagRule).order_by(TagRule.id)) if _hits(r, low)]
+    return list(dict.fromkeys(r.tag for r in rules if r.enabled)), rules
 
 
 def _auto_tag(s: Session, actor: Actor, c: Customer, f: Followup) -> list[str]:
@@ -201,7 +213,15 @@ def _page(s: Session, stmt: sa.Select[Any], cursor: str | None, limit: int) -> t
     return rows, (encode_cursor(rows[-1].id) if more else None)
 
 
-def read_many(s: Session, rows: list[Followup]) -> list[FollowupRead]:
+def read_many(s: Session, rows: list[Followup], actor: Actor | None = None) -> list[FollowupRead]:
+    """Serialise follow-ups; with the viewer (`actor`), each carries its uploaded files (one query)."""
+    from huike.attachment import service as attachments
+
+    files = attachments.read_many(s, actor, [a for fs in attachments.list_many(
+        s, actor, "followup", [f.id for f in rows]).values() for a in fs]) if actor is not None and rows else []
+    files_of: dict[int, list[Any]] = {}
+    for a in files:
+        files_of.setdefault(a.record_id, []).append(a)
     emp = {f.author_id for f in rows}
     names = dict(s.execute(sa.select(Employee.id, Employee.name).where(Employee.id.in_(emp))).all()) if emp else {}
     cids = {f.customer_id for f in rows}
@@ -215,7 +235,8 @@ def read_many(s: Session, rows: list[Followup]) -> list[FollowupRead]:
         author_name=names.get(f.author_id), contact_id=f.contact_id,
         contact_name=contacts.get(f.contact_id) if f.contact_id else None, at=f.at, method=f.method,  # type: ignore[arg-type]
         content=f.content, feedback=f.feedback, stage=f.stage, next_at=f.next_at, next_plan=f.next_plan,
-        remind=f.remind, attachments=list(f.attachments or []), auto_tags=list(f.auto_tags or []),
+        remind=f.remind, attachments=list(f.attachments or []), files=files_of.get(f.id, []),
+        auto_tags=list(f.auto_tags or []),
         task_item_id=f.task_item_id, created_at=f.created_at, updated_at=f.updated_at) for f in rows]
 
 
@@ -231,6 +252,17 @@ def _clean_keywords(words: list[str]) -> list[str]:
     return out
 
 
+def _tag_name(s: Session, name: str) -> str:
+    """The rule's tag must be one the customer can get: an existing tag, or a new one in the free group
+    when the tenant allows free entry (422 `unknown_tag` otherwise) — checked now, not at the first hit."""
+    from huike.dictionary import service as dictionary
+
+    tags = dictionary.resolve_tags(s, [name.strip()])
+    if not tags:
+        raise Invalid("validation_error", errors=[{"field": "tag", "code": "missing", "message": "tag"}])
+    return tags[0].name
+
+
 def list_rules(s: Session, actor: Actor) -> list[TagRule]:
     require(actor, "customer.view")
     return list(s.scalars(sa.select(TagRule).order_by(TagRule.id)))
@@ -239,7 +271,7 @@ def list_rules(s: Session, actor: Actor) -> list[TagRule]:
 def create_rule(s: Session, actor: Actor, body: TagRuleBase) -> TagRule:
     require(actor, "settings.manage")
     r = TagRule(name=body.name.strip(), keywords=_clean_keywords(body.keywords), match=body.match,
-                tag=body.tag.strip(), enabled=body.enabled)
+                tag=_tag_name(s, body.tag), enabled=body.enabled)
     s.add(r)
     s.flush()
     audit.record(s, "tag_rule.create", "tag_rule", r.id, actor=actor, after=_rule_dict(r))
@@ -255,6 +287,8 @@ def update_rule(s: Session, actor: Actor, rule_id: int, body: TagRuleUpdate) -> 
     data = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     if "keywords" in data:
         data["keywords"] = _clean_keywords(data["keywords"])
+    if "tag" in data:
+        data["tag"] = _tag_name(s, data["tag"])
     for k, v in data.items():
         setattr(r, k, v.strip() if isinstance(v, str) and k in ("name", "tag") else v)
     s.flush()

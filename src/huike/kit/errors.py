@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huike.kit import context
@@ -119,6 +119,15 @@ def install(app: FastAPI) -> None:
         # SQLite's driver raises OverflowError, PostgreSQL numeric_value_out_of_range (22003).
         if isinstance(exc, OverflowError) or getattr(getattr(exc, "orig", None), "sqlstate", None) == "22003":
             return problem(422, "validation_error")
+        return internal_error(exc)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_req: Request, exc: IntegrityError) -> JSONResponse:
+        # A unique key taken by a concurrent writer between our check and our insert (the checks answer
+        # the usual case with a precise code; this is the race): a 409, never a 500.
+        orig = getattr(exc, "orig", None)
+        if getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig):
+            return problem(409, "duplicate_record")
         return internal_error(exc)
 
     @app.exception_handler(Exception)

@@ -25,7 +25,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value = json.loads(raw)["id"]
         if not isinstance(value, int):
-            raise ValueError
+            raise TypeError  # handled just below: any malformed cursor is invalid_cursor
         return value
     except (ValueError, KeyError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
         raise Invalid("invalid_cursor") from None

@@ -20,7 +20,13 @@ TYPES = ("created", "updated", "marked_valid", "assigned", "claimed", "recycled"
          "wecom_friends_changed", "followed_up",
          # working a customer (WORK-3…9)
          "followup_updated", "contact_added", "contact_updated", "contact_deleted", "task_issued", "task_processed",
-         "visit_planned", "visit_updated", "visit_cancelled", "visit_recorded")
+         "visit_planned", "visit_updated", "visit_cancelled", "visit_recorded",
+         # sales pipeline (SALES-1…7, POOL-8)
+         "opportunity_created", "opportunity_updated", "opportunity_stage_changed", "opportunity_won",
+         "opportunity_lost", "opportunity_deleted", "order_created", "order_updated", "order_confirmed",
+         "order_completed", "order_cancelled", "won", "contract_created", "contract_updated", "contract_signed",
+         "contract_completed", "contract_terminated", "invoice_created", "invoice_issued", "invoice_voided",
+         "payment_plan_added", "payment_plan_deleted", "payment_received", "payment_deleted")
 
 
 def record(s: Session, actor: Actor | None, customer_ids: Iterable[int], type_: str,

@@ -58,7 +58,9 @@ class AssignmentRule(IdMixin, TenantMixin, TimestampMixin, Base):
 
 class RecycleRule(IdMixin, TenantMixin, TimestampMixin, Base):
     """Auto-recycle to a public pool (POOL-10). kind: no_followup (since the later of last follow-up
-    and claim), no_opportunity, not_won (since claim). `level` restricts to one customer level."""
+    and claim), no_opportunity, not_won (since claim). `level` restricts to one customer level.
+    WeCom-friend customers are always exempt (POOL-11: never dropped to the public pool), so that is
+    no per-rule switch; won, locked and focus exemptions are."""
 
     __tablename__ = "recycle_rules"
     __table_args__ = (sa.CheckConstraint("kind IN ('no_followup','no_opportunity','not_won')", name="kind"),)
@@ -71,7 +73,6 @@ class RecycleRule(IdMixin, TenantMixin, TimestampMixin, Base):
     remind_days_before: Mapped[int] = mapped_column(default=3)
     exempt_won: Mapped[bool] = mapped_column(default=True)
     exempt_locked: Mapped[bool] = mapped_column(default=True)
-    exempt_wecom_friends: Mapped[bool] = mapped_column(default=True)
     exempt_focus: Mapped[bool] = mapped_column(default=False)
     enabled: Mapped[bool] = mapped_column(default=True)
 
@@ -92,6 +93,8 @@ class CustomerEvent(IdMixin, TenantMixin, Base):
 
     __tablename__ = "customer_events"
     __table_args__ = (sa.Index("ix_customer_events_customer", "tenant_id", "customer_id", "id"),)
+    # no index of its own (0009): the one above starts with it, and an auto-recycle run writes a row per customer
+    tenant_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("tenants.id", ondelete="CASCADE"))
     customer_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("customers.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(sa.String(40))
     actor_id: Mapped[int | None] = mapped_column(BigId)

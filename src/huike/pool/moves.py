@@ -222,6 +222,8 @@ def _dealer(s: Session, actor: Actor, *, assignee_ids: Sequence[int] | None, dep
         rule = None
     else:
         raise Invalid("assignee_required")
+    if n == 0:  # nothing to deal (every id refused): the choice is still checked above, nobody is picked
+        return []
     if capacity is not None:
         counts = owned_counts(s, [e.id for e in members])
         members = [e for e in members if counts[e.id] < capacity]
@@ -256,7 +258,8 @@ def _department_members(s: Session, department_id: int | None) -> list[int]:
 
 def assign(s: Session, actor: Actor, ids: Sequence[int], *, assignee_ids: Sequence[int] | None = None,
            department_id: int | None = None, rule_id: int | None = None, action: str = "assign") -> BulkResult:
-    """Deal customers to owners in order, round-robin (assign from any pool; transfer when owned)."""
+    """Deal customers to owners in order, round-robin. `assign` deals only customers without an owner
+    (others: `already_assigned`); `transfer` also changes the owner of owned ones."""
     require(actor, "customer.assign" if action == "assign" else "customer.transfer")
     ids = _ids(ids)
     seen = _visible(s, actor, ids)
@@ -264,37 +267,50 @@ def assign(s: Session, actor: Actor, ids: Sequence[int], *, assignee_ids: Sequen
     # moment ago is refused (not dealt twice), and takes no turn in the round-robin.
     rule = s.get(AssignmentRule, rule_id) if rule_id is not None else None
     from_pool = rule.pool if rule is not None else None
+    # Assigning deals customers nobody owns; a customer with an owner (maybe dealt by another manager
+    # a moment ago) changes hands only by an explicit transfer.
+    takes_owned = action != "assign"
     movable = [cid for cid in ids if cid in seen and seen[cid].pool != "recycle_bin"
+               and (takes_owned or seen[cid].owner_id is None)
                and (from_pool is None or seen[cid].pool == from_pool)]
     dealt = _dealer(s, actor, assignee_ids=assignee_ids, department_id=department_id, rule_id=rule_id,
-                    n=len(movable)) if movable else []
+                    n=len(movable))
     friends = _friends(s, movable)
     collabs = _collaborators(s, movable)
-    res = BulkResult()
     now = clock.now()
     queue = iter(dealt)
-    per: dict[int, dict[str, Any]] = {}
+    outcome: dict[int, Outcome] = {}
+
+    def refuse(cid: int, code: str, **params: Any) -> None:
+        outcome[cid] = Outcome(cid, False, code, t(code, **params))
+
+    # 1. who gets what, in the caller's order (the round-robin follows it)
+    todo: dict[int, Employee] = {}
     for cid in ids:
         c = seen.get(cid)
         if c is None:
-            res.refuse(cid, "not_found")
-            continue
-        if c.pool == "recycle_bin":
-            res.refuse(cid, "in_recycle_bin")
-            continue
-        if from_pool is not None and c.pool != from_pool:
-            res.refuse(cid, "not_in_pool", pool=t(f"pool.{c.pool}"))
-            continue
-        target = next(queue)
-        if cid in friends:
-            # POOL-11: only to the owner or to collaborators who are WeCom friends of the customer.
-            allowed = ({c.owner_id} if c.owner_id else set()) | (collabs.get(cid, set()) & friends[cid])
-            if target.id not in allowed:
-                res.refuse(cid, "wecom_friend_target")
-                continue
-        if target.id == c.owner_id:
-            res.ok(cid, target.id)
-            continue
+            refuse(cid, "not_found")
+        elif c.pool == "recycle_bin":
+            refuse(cid, "in_recycle_bin")
+        elif not takes_owned and c.owner_id is not None:
+            refuse(cid, "already_assigned")
+        elif from_pool is not None and c.pool != from_pool:
+            refuse(cid, "not_in_pool", pool=t(f"pool.{c.pool}"))
+        else:
+            target = next(queue)
+            # POOL-11: a WeCom friend goes only to its owner or to collaborators who are its friends.
+            allowed = ({c.owner_id} if c.owner_id else set()) | (collabs.get(cid, set()) & friends.get(cid, set()))
+            if cid in friends and target.id not in allowed:
+                refuse(cid, "wecom_friend_target")
+            elif target.id == c.owner_id:
+                outcome[cid] = Outcome(cid, True, owner_id=target.id)
+            else:
+                todo[cid] = target
+    # 2. the guarded UPDATEs in id order: two assigners of overlapping selections (in any order) queue
+    # on the same rows instead of deadlocking on PostgreSQL
+    per: dict[int, dict[str, Any]] = {}
+    for cid in sorted(todo):
+        c, target = seen[cid], todo[cid]
         new_pool = "won" if c.pool == "won" else "following"
         values = {"owner_id": target.id, "department_id": target.department_id, "pool": new_pool,
                   "assigned_at": now, "claimed_at": now, "acquired_via": "assigned", "public_pool_id": None}
@@ -306,15 +322,25 @@ def assign(s: Session, actor: Actor, ids: Sequence[int], *, assignee_ids: Sequen
             _move_focus(s, cid, c.owner_id, target.id)
             s.execute(sa.delete(CustomerCollaborator).where(CustomerCollaborator.customer_id == cid,
                                                             CustomerCollaborator.employee_id == target.id))
-            res.ok(cid, target.id)
+            outcome[cid] = Outcome(cid, True, owner_id=target.id)
             per[cid] = {"from_owner_id": c.owner_id, "to_owner_id": target.id, "from_pool": c.pool}
+        elif not takes_owned and _owner_now(s, cid) is not None:
+            refuse(cid, "already_assigned")  # another assigner won the race since our read
         else:
-            res.refuse(cid, "state_changed")
+            refuse(cid, "state_changed")
+    res = BulkResult([outcome[cid] for cid in ids])
     moved = [cid for cid in res.succeeded if cid in per]
     events.record(s, actor, moved, "assigned" if action == "assign" else "transferred", per_customer=per)
     _audit_bulk(s, actor, action, res, {"assignee_ids": list(assignee_ids or []), "department_id": department_id,
                                         "rule_id": rule_id}, seen)
     return res
+
+
+def _owner_now(s: Session, cid: int) -> int | None:
+    """The committed owner, read after a guarded UPDATE found the row changed (READ COMMITTED: a new
+    snapshot; SQLite: the writer lock is ours, so nothing changes under us)."""
+    return s.scalar(sa.select(Customer.owner_id).where(Customer.id == cid)
+                    .execution_options(populate_existing=True))
 
 
 def transfer(s: Session, actor: Actor, ids: Sequence[int], owner_ids: Sequence[int]) -> BulkResult:
@@ -774,6 +800,10 @@ def merge(s: Session, actor: Actor, master_id: int, duplicate_ids: Sequence[int]
                       version=Customer.version + 1, updated_at=now)
               .execution_options(synchronize_session=False))
     s.flush()
+    from huike.sales.common import refresh_purchases
+
+    for cid in (master.id, *dup_ids):  # their completed orders moved: purchase totals follow (POOL-16)
+        refresh_purchases(s, cid)
     indexing.refresh(s, [master.id, *dup_ids])  # phones and filled fields changed by Core statements
     tags = dictionary.tag_names_of(s, [master.id])[master.id]
     events.record(s, actor, [master.id], "merged", {"duplicate_ids": dup_ids})

@@ -52,7 +52,7 @@ def base_conditions(s: Session, rule: RecycleRule) -> list[sa.ColumnElement[bool
         conds.append(Customer.department_id.in_(sa.select(OrgUnit.id).where(OrgUnit.path.startswith(path))))
     if rule.exempt_locked:
         conds.append(~Customer.locked)
-    # WeCom friends are never dropped to the public pool (POOL-11), whatever `exempt_wecom_friends` says.
+    # WeCom friends are never dropped to the public pool (POOL-11): always exempt, not a rule option.
     conds.append(~sa.exists().where(WecomFriend.customer_id == Customer.id))
     if rule.exempt_focus:
         conds.append(~sa.exists().where(CustomerFocus.customer_id == Customer.id,

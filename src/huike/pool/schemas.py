@@ -161,7 +161,6 @@ class RecycleRuleBase(BaseModel):
     remind_days_before: int = Field(default=3, ge=0, le=365)
     exempt_won: bool = True
     exempt_locked: bool = True
-    exempt_wecom_friends: bool = True
     exempt_focus: bool = False
     enabled: bool = True
 
@@ -176,7 +175,6 @@ class RecycleRuleUpdate(BaseModel):
     remind_days_before: int | None = Field(default=None, ge=0, le=365)
     exempt_won: bool | None = None
     exempt_locked: bool | None = None
-    exempt_wecom_friends: bool | None = None
     exempt_focus: bool | None = None
     enabled: bool | None = None
 

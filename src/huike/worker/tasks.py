@@ -13,7 +13,6 @@ from huike.kit.models import utcnow
 from huike.org.models import Tenant
 from huike.worker.queue import huey
 
-
 _database: Database | None = None
 
 
@@ -96,6 +95,7 @@ def deliver_reminder(tenant_id: int, delivery_id: int) -> str:
 @huey.task()
 def reminders_tenant(tenant_id: int) -> dict[str, int]:
     """Generate the tenant's due reminders; their deliveries are enqueued after the commit."""
+    import huike.sales.reminders  # noqa: F401  (registers contract_expiry)
     from huike.reminder.service import run_tenant
 
     with database().transaction(tenant_id) as s:
@@ -106,3 +106,7 @@ def reminders_tenant(tenant_id: int) -> dict[str, int]:
 def reminders_every_5_minutes() -> None:
     for tid in tenant_ids(database()):
         reminders_tenant(tid)
+
+
+# ------------------------------------------------------------------ imports and exports (IMP-1…7)
+import huike.dataio.tasks  # noqa: F401  (registers import_job, export_job, resume_stale_imports)

@@ -111,6 +111,29 @@ export interface CustomerUpdate {
 }
 
 export const listCustomers = (query: CustomerQuery) => http.get<CustomerPage>('/customers', { ...query })
+
+/** POOL-17 customer types (客户类型): intent 意向, assigned 分配, won 成交 */
+export type CustomerType = 'intent' | 'assigned' | 'won'
+export const CUSTOMER_TYPES: CustomerType[] = ['intent', 'assigned', 'won']
+export interface CustomerTypeCounts extends Record<CustomerType, number> {
+  total: number
+}
+/** GET /customers/type-counts: how many customers of a list (pool, scope, search, filter) are of each type */
+export const customerTypeCounts = (pool: PoolKey, q?: string | null, filter?: object | null) =>
+  http.get<CustomerTypeCounts>('/customers/type-counts', {
+    pool,
+    q: q || undefined,
+    filter: filter ? JSON.stringify(filter) : undefined,
+  })
+/** POST /customers/search: one page of a list, the filter as a JSON body */
+export const searchCustomers = (body: {
+  pool: PoolKey
+  q?: string | null
+  filter?: object | null
+  cursor?: string | null
+  limit?: number
+  total?: 'auto' | 'exact' | 'none'
+}) => http.post<CustomerPage>('/customers/search', body)
 export const getCustomer = (id: Id) => http.get<Customer>(`/customers/${id}`)
 export const createCustomer = (body: CustomerCreate) =>
   http.post<Customer>('/customers', body)

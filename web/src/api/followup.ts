@@ -1,5 +1,6 @@
 // Follow-ups (跟进记录) and automatic tagging rules.
 import { http, type Id, type RequestOptions } from './http'
+import type { AttachmentFile } from './attachment'
 
 export const FOLLOWUP_METHODS = ['phone', 'wechat', 'visit', 'email', 'other'] as const
 export type FollowupMethod = (typeof FOLLOWUP_METHODS)[number]
@@ -26,7 +27,10 @@ export interface Followup {
   next_at: string | null
   next_plan: string | null
   remind: boolean
+  /** links (name + URL) */
   attachments: Attachment[]
+  /** uploaded files (GET …/download) */
+  files: AttachmentFile[]
   /** tags added by the automatic tagging rules when it was written */
   auto_tags: string[]
   task_item_id: Id | null
@@ -89,3 +93,11 @@ export const listTagRules = () => http.get<TagRule[]>('/tag-rules')
 export const createTagRule = (body: TagRuleInput) => http.post<TagRule>('/tag-rules', body)
 export const updateTagRule = (id: Id, body: Partial<TagRuleInput>) => http.patch<TagRule>(`/tag-rules/${id}`, body)
 export const deleteTagRule = (id: Id) => http.delete<void>(`/tag-rules/${id}`)
+
+export interface TagRulePreview {
+  /** the tags a follow-up with this text would add (enabled rules) */
+  tags: string[]
+  /** every rule the text matches, disabled ones included */
+  rules: TagRule[]
+}
+export const previewTagRules = (text: string) => http.post<TagRulePreview>('/tag-rules/preview', { text })

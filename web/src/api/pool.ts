@@ -163,7 +163,6 @@ export interface RecycleRule {
   remind_days_before: number
   exempt_won: boolean
   exempt_locked: boolean
-  exempt_wecom_friends: boolean
   exempt_focus: boolean
   enabled: boolean
 }

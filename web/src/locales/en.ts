@@ -1,5 +1,9 @@
 import type { MessageSchema } from './zh-CN'
 import work from './work.en'
+import find from './find.en'
+import dataio from './dataio.en'
+import sales from './sales.en'
+import stats from './stats.en'
 
 // English — the product's second language. Same keys as zh-CN.ts (checked by the type).
 const en: MessageSchema = {
@@ -616,8 +620,28 @@ const en: MessageSchema = {
     system: 'System',
     work: 'Follow-ups & tasks',
     visit: 'Return visits',
+    sales: 'Sales',
+    stats: 'Statistics',
   },
   perm: {
+    opportunity: {
+      view: 'View opportunities',
+      edit: 'Create, edit and advance opportunities',
+    },
+    order: {
+      view: 'View orders',
+      manage: 'Manage orders',
+    },
+    contract: {
+      view: 'View contracts, invoices and payments',
+      manage: 'Manage contracts, invoices and payments',
+    },
+    product: {
+      manage: 'Maintain the product catalogue',
+    },
+    sales: {
+      settings: 'Sales settings',
+    },
     followup: {
       create: 'Write follow-ups',
     },
@@ -632,6 +656,9 @@ const en: MessageSchema = {
     },
     reminder: {
       manage: 'Manage reminders',
+    },
+    stats: {
+      view: 'Statistics and work panel (data scope)',
     },
     customer: {
       view: 'View customers',
@@ -689,6 +716,16 @@ const en: MessageSchema = {
     changedOnly: 'Changed fields only',
     system: 'System',
     targets: {
+      opportunity: 'Opportunity',
+      order: 'Order',
+      contract: 'Contract',
+      invoice: 'Invoice',
+      payment: 'Payment',
+      payment_plan: 'Payment plan',
+      product: 'Product',
+      lost_reason: 'Lost reason',
+      sales_settings: 'Sales settings',
+      sales_stages: 'Opportunity stages',
       customer: 'Customer',
       employee: 'Employee',
       role: 'Role',
@@ -702,10 +739,62 @@ const en: MessageSchema = {
       task_item: 'Task customer',
       visit_plan: 'Visit plan',
       visit_record: 'Visit record',
+      import: 'Import job',
+      export: 'Export job',
+      io_settings: 'Import/export settings',
       reminder_settings: 'Reminder settings',
       tag_rule: 'Auto-tag rule',
     },
     actions: {
+      opportunity: {
+        create: 'Create opportunity',
+        update: 'Edit opportunity',
+        advance: 'Advance stage',
+        delete: 'Delete opportunity',
+        amount_sync: 'Sync opportunity amount',
+      },
+      order: {
+        create: 'Create order',
+        update: 'Edit order',
+        confirm: 'Confirm order',
+        complete: 'Complete order',
+        cancel: 'Cancel order',
+      },
+      contract: {
+        create: 'Create contract',
+        update: 'Edit contract',
+        sign: 'Sign contract',
+        complete: 'Complete contract',
+        terminate: 'Terminate contract',
+      },
+      invoice: {
+        create: 'Request invoice',
+        issue: 'Issue invoice',
+        void: 'Void invoice',
+      },
+      payment: {
+        create: 'Record payment',
+        delete: 'Delete payment',
+      },
+      payment_plan: {
+        create: 'Add payment plan',
+        delete: 'Delete payment plan',
+      },
+      product: {
+        create: 'Create product',
+        update: 'Edit product',
+      },
+      lost_reason: {
+        create: 'Add lost reason',
+        update: 'Edit lost reason',
+        delete: 'Delete lost reason',
+      },
+      sales_settings: {
+        update: 'Change sales settings',
+      },
+      sales_stages: {
+        update: 'Change opportunity stages',
+      },
       auth: {
         login: 'Log in',
         logout: 'Log out',
@@ -725,6 +814,8 @@ const en: MessageSchema = {
         tag: 'Tag customer',
         import: 'Import customers',
         export: 'Export customers',
+        import_failed: 'Import failed',
+        export_requested: 'Export requested',
       },
       employee: {
         create: 'Create employee',
@@ -749,6 +840,13 @@ const en: MessageSchema = {
       },
       demo: {
         seed: 'Seed demo data',
+      },
+      import: {
+        upload: 'Upload an import file',
+        start: 'Start an import',
+      },
+      io_settings: {
+        update: 'Change import/export settings',
       },
       contact: {
         create: 'Add contact',
@@ -791,6 +889,14 @@ const en: MessageSchema = {
   },
   // contacts, follow-ups, tasks, return visits, reminders (work.zh-CN.ts / work.en.ts)
   work,
+  // finding customers, fields & tags settings (find.zh-CN.ts / find.en.ts)
+  find,
+  // import and export (dataio.zh-CN.ts / dataio.en.ts)
+  dataio,
+  // opportunities, products, orders, contracts, invoices, payments (sales.zh-CN.ts / sales.en.ts)
+  sales,
+  // statistics and the work panel (stats.zh-CN.ts / stats.en.ts)
+  stats,
 }
 
 export default en

@@ -1,5 +1,9 @@
 // Simplified Chinese — the product's first language. en.ts must have the same keys.
 import work from './work.zh-CN'
+import find from './find.zh-CN'
+import dataio from './dataio.zh-CN'
+import sales from './sales.zh-CN'
+import stats from './stats.zh-CN'
 const zhCN = {
   app: {
     name: '汇客 CRM',
@@ -614,8 +618,28 @@ const zhCN = {
     system: '系统',
     work: '跟进与任务',
     visit: '回访',
+    sales: '销售',
+    stats: '统计',
   },
   perm: {
+    opportunity: {
+      view: '查看销售机会',
+      edit: '新增/编辑/推进销售机会',
+    },
+    order: {
+      view: '查看订单',
+      manage: '管理订单',
+    },
+    contract: {
+      view: '查看合同、发票和回款',
+      manage: '管理合同、发票和回款',
+    },
+    product: {
+      manage: '维护产品目录',
+    },
+    sales: {
+      settings: '销售设置',
+    },
     followup: {
       create: '写跟进',
     },
@@ -630,6 +654,9 @@ const zhCN = {
     },
     reminder: {
       manage: '管理提醒设置',
+    },
+    stats: {
+      view: '查看统计与工作台（数据权限范围内）',
     },
     customer: {
       view: '查看客户',
@@ -687,6 +714,16 @@ const zhCN = {
     changedOnly: '只看变化的字段',
     system: '系统',
     targets: {
+      opportunity: '销售机会',
+      order: '订单',
+      contract: '合同',
+      invoice: '发票',
+      payment: '回款',
+      payment_plan: '回款计划',
+      product: '产品',
+      lost_reason: '丢单原因',
+      sales_settings: '销售设置',
+      sales_stages: '销售机会阶段',
       customer: '客户',
       employee: '员工',
       role: '角色',
@@ -700,10 +737,62 @@ const zhCN = {
       task_item: '任务客户',
       visit_plan: '回访计划',
       visit_record: '回访记录',
+      import: '导入任务',
+      export: '导出任务',
+      io_settings: '导入导出设置',
       reminder_settings: '提醒设置',
       tag_rule: '自动标签规则',
     },
     actions: {
+      opportunity: {
+        create: '新增销售机会',
+        update: '修改销售机会',
+        advance: '推进阶段',
+        delete: '删除销售机会',
+        amount_sync: '同步机会金额',
+      },
+      order: {
+        create: '新建订单',
+        update: '修改订单',
+        confirm: '确认订单',
+        complete: '完成订单',
+        cancel: '取消订单',
+      },
+      contract: {
+        create: '新建合同',
+        update: '修改合同',
+        sign: '签订合同',
+        complete: '完成合同',
+        terminate: '终止合同',
+      },
+      invoice: {
+        create: '申请开票',
+        issue: '开票',
+        void: '作废发票',
+      },
+      payment: {
+        create: '登记回款',
+        delete: '删除回款',
+      },
+      payment_plan: {
+        create: '添加回款计划',
+        delete: '删除回款计划',
+      },
+      product: {
+        create: '新增产品',
+        update: '修改产品',
+      },
+      lost_reason: {
+        create: '新增丢单原因',
+        update: '修改丢单原因',
+        delete: '删除丢单原因',
+      },
+      sales_settings: {
+        update: '修改销售设置',
+      },
+      sales_stages: {
+        update: '修改销售机会阶段',
+      },
       auth: {
         login: '登录',
         logout: '退出登录',
@@ -723,6 +812,8 @@ const zhCN = {
         tag: '打标签',
         import: '导入客户',
         export: '导出客户',
+        import_failed: '导入失败',
+        export_requested: '申请导出',
       },
       employee: {
         create: '新建员工',
@@ -747,6 +838,13 @@ const zhCN = {
       },
       demo: {
         seed: '生成演示数据',
+      },
+      import: {
+        upload: '上传导入文件',
+        start: '开始导入',
+      },
+      io_settings: {
+        update: '修改导入导出设置',
       },
       contact: {
         create: '新增联系人',
@@ -789,6 +887,14 @@ const zhCN = {
   },
   // contacts, follow-ups, tasks, return visits, reminders (work.zh-CN.ts / work.en.ts)
   work,
+  // finding customers, fields & tags settings (find.zh-CN.ts / find.en.ts)
+  find,
+  // import and export (dataio.zh-CN.ts / dataio.en.ts)
+  dataio,
+  // opportunities, products, orders, contracts, invoices, payments (sales.zh-CN.ts / sales.en.ts)
+  sales,
+  // statistics and the work panel (stats.zh-CN.ts / stats.en.ts)
+  stats,
 }
 
 export default zhCN

@@ -1,7 +1,7 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { useUserStore } from '@/stores/user'
 import { POOL_KEYS } from '@/api/customer'
-import { firstAllowedPath, poolPerms } from './menu'
+import { homePath, poolPerms } from './menu'
 import { i18n } from '@/locales'
 import Layout from '@/layout/index.vue'
 
@@ -33,9 +33,15 @@ const routes: RouteRecordRaw[] = [
         path: '',
         name: 'home',
         component: { render: () => null },
-        beforeEnter: () => firstAllowedPath(useUserStore().can),
+        beforeEnter: () => homePath(useUserStore().can, useUserStore().me?.role?.kind === 'sales'),
       },
       { path: 'customers', redirect: '/customers/all' },
+      {
+        path: 'customers/import',
+        name: 'customer-import',
+        component: () => import('@/views/dataio/ImportPage.vue'),
+        meta: { titleKey: 'dataio.menu.import', perm: ['customer.view', 'customer.import'], menuKey: 'customers-import' },
+      },
       {
         path: `customers/:pool(${poolPattern})`,
         name: 'customers',
@@ -45,8 +51,32 @@ const routes: RouteRecordRaw[] = [
       {
         path: 'opportunities',
         name: 'opportunities',
-        component: () => import('@/views/placeholder/index.vue'),
-        meta: { titleKey: 'menu.opportunities', menuKey: 'opportunities' },
+        component: () => import('@/views/sales/opportunities/index.vue'),
+        meta: { titleKey: 'menu.opportunities', perm: ['opportunity.view'], menuKey: 'opportunities' },
+      },
+      {
+        path: 'orders',
+        name: 'orders',
+        component: () => import('@/views/sales/orders/index.vue'),
+        meta: { titleKey: 'sales.menu.orders', perm: ['order.view'], menuKey: 'orders' },
+      },
+      {
+        path: 'contracts',
+        name: 'contracts',
+        component: () => import('@/views/sales/contracts/index.vue'),
+        meta: { titleKey: 'sales.menu.contracts', perm: ['contract.view'], menuKey: 'contracts' },
+      },
+      {
+        path: 'products',
+        name: 'products',
+        component: () => import('@/views/sales/products/index.vue'),
+        meta: { titleKey: 'sales.menu.products', perm: ['order.view'], menuKey: 'products' },
+      },
+      {
+        path: 'settings/sales',
+        name: 'sales-settings',
+        component: () => import('@/views/sales/settings/index.vue'),
+        meta: { titleKey: 'sales.menu.settings', perm: ['sales.settings'], menuKey: 'settings-sales' },
       },
       {
         path: 'tasks',
@@ -63,8 +93,21 @@ const routes: RouteRecordRaw[] = [
       {
         path: 'statistics',
         name: 'statistics',
-        component: () => import('@/views/placeholder/index.vue'),
-        meta: { titleKey: 'menu.statistics', menuKey: 'statistics' },
+        component: () => import('@/views/stats/Dashboard.vue'),
+        meta: { titleKey: 'stats.menu.statistics', perm: ['stats.view'], menuKey: 'statistics' },
+      },
+      {
+        // the list behind a statistic (opportunities, orders, payments, follow-ups, tasks)
+        path: 'statistics/list',
+        name: 'statistics-list',
+        component: () => import('@/views/stats/DrillList.vue'),
+        meta: { titleKey: 'stats.menu.statistics', perm: ['stats.view'], menuKey: 'statistics' },
+      },
+      {
+        path: 'workbench',
+        name: 'workbench',
+        component: () => import('@/views/stats/WorkPanel.vue'),
+        meta: { titleKey: 'stats.menu.panel', perm: ['stats.view'], menuKey: 'workbench' },
       },
       { path: 'settings', redirect: '/settings/org' },
       {
@@ -92,6 +135,12 @@ const routes: RouteRecordRaw[] = [
         meta: { titleKey: 'menu.pools', perm: ['settings.manage'], menuKey: 'settings-pools' },
       },
       {
+        path: 'settings/fields',
+        name: 'field-settings',
+        component: () => import('@/views/dictionary/index.vue'),
+        meta: { titleKey: 'find.settings.menu', perm: ['settings.manage'], menuKey: 'settings-fields' },
+      },
+      {
         path: 'settings/audit',
         name: 'audit',
         component: () => import('@/views/audit/index.vue'),
@@ -102,6 +151,12 @@ const routes: RouteRecordRaw[] = [
         name: 'reminder-settings',
         component: () => import('@/views/work/reminders/index.vue'),
         meta: { titleKey: 'work.menu.reminders', perm: ['reminder.manage'], menuKey: 'settings-reminders' },
+      },
+      {
+        path: 'settings/tag-rules',
+        name: 'tag-rules',
+        component: () => import('@/views/work/tagRules/index.vue'),
+        meta: { titleKey: 'work.menu.tagRules', perm: ['settings.manage'], menuKey: 'settings-tag-rules' },
       },
       {
         path: 'settings/my-reminders',
@@ -147,7 +202,7 @@ router.beforeEach(async (to) => {
   }
 
   if (to.meta.public) {
-    if (to.name === 'login' && loggedIn) return safeRedirect(to.query.redirect) || firstAllowedPath(user.can)
+    if (to.name === 'login' && loggedIn) return safeRedirect(to.query.redirect) || homePath(user.can, user.me?.role?.kind === 'sales')
     return true
   }
   if (!loggedIn) {

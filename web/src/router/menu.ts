@@ -1,7 +1,7 @@
 // The product's navigation in one place: the sidebar and the route guard both read it.
 import type { Component } from 'vue'
 import { markRaw } from 'vue'
-import { User, TrendCharts, Finished, DataAnalysis, Setting, PhoneFilled } from '@element-plus/icons-vue'
+import { User, TrendCharts, Finished, DataAnalysis, Setting, PhoneFilled, Odometer } from '@element-plus/icons-vue'
 import { POOL_KEYS, type PoolKey } from '@/api/customer'
 
 export interface MenuNode {
@@ -29,21 +29,41 @@ export function poolPerms(pool: PoolKey | string): string[] {
 }
 
 export const MENU: MenuNode[] = [
+  // 工作台 (SALES-9): the home page of sales roles
+  { key: 'workbench', titleKey: 'stats.menu.panel', icon: markRaw(Odometer), path: '/workbench', perm: ['stats.view'] },
   {
     key: 'customers',
     titleKey: 'menu.customers',
     icon: markRaw(User),
-    children: POOL_KEYS.map((pool) => ({
-      key: `customers-${pool}`,
-      titleKey: `pool.${pool}`,
-      path: `/customers/${pool}`,
-      perm: poolPerms(pool),
-    })),
+    children: [
+      ...POOL_KEYS.map((pool) => ({
+        key: `customers-${pool}`,
+        titleKey: `pool.${pool}`,
+        path: `/customers/${pool}`,
+        perm: poolPerms(pool),
+      })),
+      {
+        key: 'customers-import',
+        titleKey: 'dataio.menu.import',
+        path: '/customers/import',
+        perm: ['customer.view', 'customer.import'],
+      },
+    ],
   },
-  { key: 'opportunities', titleKey: 'menu.opportunities', icon: markRaw(TrendCharts), path: '/opportunities' },
+  {
+    key: 'sales',
+    titleKey: 'sales.menu.group',
+    icon: markRaw(TrendCharts),
+    children: [
+      { key: 'opportunities', titleKey: 'menu.opportunities', path: '/opportunities', perm: ['opportunity.view'] },
+      { key: 'orders', titleKey: 'sales.menu.orders', path: '/orders', perm: ['order.view'] },
+      { key: 'contracts', titleKey: 'sales.menu.contracts', path: '/contracts', perm: ['contract.view'] },
+      { key: 'products', titleKey: 'sales.menu.products', path: '/products', perm: ['order.view'] },
+    ],
+  },
   { key: 'tasks', titleKey: 'menu.tasks', icon: markRaw(Finished), path: '/tasks' },
   { key: 'visits', titleKey: 'work.menu.visits', icon: markRaw(PhoneFilled), path: '/visits', perm: ['visit.view'] },
-  { key: 'statistics', titleKey: 'menu.statistics', icon: markRaw(DataAnalysis), path: '/statistics' },
+  { key: 'statistics', titleKey: 'stats.menu.statistics', icon: markRaw(DataAnalysis), path: '/statistics', perm: ['stats.view'] },
   {
     key: 'settings',
     titleKey: 'menu.settings',
@@ -53,13 +73,16 @@ export const MENU: MenuNode[] = [
       { key: 'settings-employees', titleKey: 'menu.employees', path: '/settings/employees', perm: ['employee.manage'] },
       { key: 'settings-roles', titleKey: 'menu.roles', path: '/settings/roles', perm: ['role.manage'] },
       { key: 'settings-pools', titleKey: 'menu.pools', path: '/settings/pools', perm: ['settings.manage'] },
+      { key: 'settings-fields', titleKey: 'find.settings.menu', path: '/settings/fields', perm: ['settings.manage'] },
       { key: 'settings-audit', titleKey: 'menu.audit', path: '/settings/audit', perm: ['audit.view'] },
+      { key: 'settings-sales', titleKey: 'sales.menu.settings', path: '/settings/sales', perm: ['sales.settings'] },
       {
         key: 'settings-reminders',
         titleKey: 'work.menu.reminders',
         path: '/settings/reminders',
         perm: ['reminder.manage'],
       },
+      { key: 'settings-tag-rules', titleKey: 'work.menu.tagRules', path: '/settings/tag-rules', perm: ['settings.manage'] },
       { key: 'settings-my-reminders', titleKey: 'work.menu.myReminders', path: '/settings/my-reminders' },
     ],
   },
@@ -90,4 +113,10 @@ export function firstAllowedPath(can: (perm?: string[]) => boolean): string {
     if (n.children) stack.unshift(...n.children)
   }
   return '/opportunities'
+}
+
+/** The landing page after login: the work panel for sales roles (SALES-9), else the first allowed page. */
+export function homePath(can: (perm?: string[]) => boolean, isSales: boolean): string {
+  if (isSales && can(['stats.view'])) return '/workbench'
+  return firstAllowedPath(can)
 }

@@ -5,8 +5,8 @@ Revises: 0001
 Create Date: 2026-11-22 23:39:41.919847
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
