@@ -388,11 +388,16 @@ def load(url: str, worlds: list[World], seed: int) -> dict[str, float]:
     conn.commit()
     with engine.begin() as c:
         schema.create_objects(c)
+        if pg:  # the customers were written with triggers off: count the statistics rollup once
+            from huike.stats import rollup
+
+            rollup.backfill(c, [w.tenant_id for w in worlds])
     raw.close()
     if pg:
         ac = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         with ac.connect() as c:
-            for table in (*BIG_TABLES, "tags", "custom_fields", "employees", "org_units"):
+            for table in (*BIG_TABLES, "tags", "custom_fields", "employees", "org_units", "customer_rollup",
+                          "customer_rollup_daily"):
                 c.exec_driver_sql(f"VACUUM ANALYZE {table}")
         ac.dispose()
     else:

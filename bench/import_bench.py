@@ -13,7 +13,8 @@ indexes rebuilt, ANALYZE). Then, each in a fresh child process (peak RSS of that
   speed ≥ 70 % of COPY's; xlsx import ≥ 50 %; peak RSS ≤ 500 MB.
 - CSV export of the tenant (pool all, 8 columns) through the export job, against
   `COPY (SELECT the same plain columns ...) TO STDOUT` (≥ 50 %); xlsx export ≤ 4 × the CSV export;
-  peak RSS ≤ 300 MB.
+  peak RSS ≤ 300 MB. --python-export also runs both through the row-by-row Python path (the COPY
+  path's "before"); --skip-import measures the exports only.
 SQLite: --rows xlsx import and export (figures only, no reference).
 """
 
@@ -120,7 +121,7 @@ def child(kind: str, params: dict[str, Any]) -> None:
             job = exports.request(s, actor, pool="all", flt=None, q=None, columns=EXPORT_COLUMNS, fmt=params["fmt"],
                                   enqueue=False)
             job_id = job.id
-        status = exports.run_job(db, tid, job_id)
+        status = exports.run_job(db, tid, job_id, copy=params.get("copy"))
         with db.transaction(tid) as s:
             from huike.dataio.models import ExportJob
 
@@ -218,41 +219,62 @@ def bench_postgres(args: argparse.Namespace, work: Path) -> list[str]:
 
             io_settings(s, create=True).export_row_cap = 10_000_000
         db.dispose()
-        csv_rows, xlsx_rows = rows_for(args.rows, "178", 1), rows_for(args.rows, "183", 2)
-        write_csv(work / "import.csv", csv_rows)
-        write_xlsx(work / "import.xlsx", xlsx_rows)
-        ref_in = copy_in(url, w.tenant_id, csv_rows)
         params = {"url": url, "jobs_path": str(work / "jobs.db"), "code": code}
-        r_csv = run_child("import", file=str(work / "import.csv"), **params)
-        assert r_csv["status"] == "done" and r_csv["created"] == args.rows, r_csv
-        r_xlsx = run_child("import", file=str(work / "import.xlsx"), **params)
-        assert r_xlsx["status"] == "done" and r_xlsx["created"] == args.rows, r_xlsx
-        n = args.rows
-        copy_rate = n / ref_in
-        out.append(f"  raw COPY of {n:,} rows into customers: {ref_in:.2f} s ({copy_rate:,.0f} rows/s)")
-        for label, r, bar in (("CSV import", r_csv, 0.7), ("xlsx import", r_xlsx, 0.5)):
-            rate = n / r["seconds"]
-            out.append(f"  {label}: {r['seconds']:.2f} s (upload check {r['upload_s']:.2f} s, job {r['job_s']:.2f} s),"
-                       f" {rate:,.0f} rows/s, peak RSS {r['rss_mb']:.0f} MB")
-            out.append(line(f"{label} speed / COPY", rate / copy_rate, "", bar, higher_is_better=True,
-                            ref_text=f">= {bar:.2f}"))
-            out.append(line(f"{label} peak RSS", r["rss_mb"], "MB", 500, higher_is_better=False, ref_text="<= 500 MB"))
-        ref_out, copied = copy_out(url, w.tenant_id)
-        e_csv = run_child("export", fmt="csv", **params)
-        e_xlsx = run_child("export", fmt="xlsx", **params)
-        out.append(f"  COPY TO STDOUT of {copied:,} rows: {ref_out:.2f} s ({copied / ref_out:,.0f} rows/s)")
-        for label, r in (("CSV export", e_csv), ("xlsx export", e_xlsx)):
-            out.append(f"  {label}: {r['rows']:,} rows in {r['seconds']:.2f} s ({r['rows'] / r['seconds']:,.0f} rows/s,"
-                       f" {r['size_mb']:.0f} MB), peak RSS {r['rss_mb']:.0f} MB")
-        out.append(line("CSV export speed / COPY TO", (e_csv["rows"] / e_csv["seconds"]) / (copied / ref_out), "",
-                        0.5, higher_is_better=True, ref_text=">= 0.50"))
-        out.append(line("xlsx export time / CSV export", e_xlsx["seconds"] / e_csv["seconds"], "x", 4,
-                        higher_is_better=False, ref_text="<= 4"))
-        for label, r in (("CSV export", e_csv), ("xlsx export", e_xlsx)):
-            out.append(line(f"{label} peak RSS", r["rss_mb"], "MB", 300, higher_is_better=False, ref_text="<= 300 MB"))
+        if not args.skip_import:
+            out += _bench_pg_import(args, work, url, w.tenant_id, params)
+        out += _bench_pg_export(args, url, w.tenant_id, params)
     finally:
         if not args.keep:
             drop_pg_database(args.pg_url, name)
+    return out
+
+
+def _bench_pg_import(args: argparse.Namespace, work: Path, url: str, tenant_id: int,
+                     params: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    csv_rows, xlsx_rows = rows_for(args.rows, "178", 1), rows_for(args.rows, "183", 2)
+    write_csv(work / "import.csv", csv_rows)
+    write_xlsx(work / "import.xlsx", xlsx_rows)
+    ref_in = copy_in(url, tenant_id, csv_rows)
+    r_csv = run_child("import", file=str(work / "import.csv"), **params)
+    assert r_csv["status"] == "done" and r_csv["created"] == args.rows, r_csv
+    r_xlsx = run_child("import", file=str(work / "import.xlsx"), **params)
+    assert r_xlsx["status"] == "done" and r_xlsx["created"] == args.rows, r_xlsx
+    n = args.rows
+    copy_rate = n / ref_in
+    out.append(f"  raw COPY of {n:,} rows into customers: {ref_in:.2f} s ({copy_rate:,.0f} rows/s)")
+    for label, r, bar in (("CSV import", r_csv, 0.7), ("xlsx import", r_xlsx, 0.5)):
+        rate = n / r["seconds"]
+        out.append(f"  {label}: {r['seconds']:.2f} s (upload check {r['upload_s']:.2f} s, job {r['job_s']:.2f} s),"
+                   f" {rate:,.0f} rows/s, peak RSS {r['rss_mb']:.0f} MB")
+        out.append(line(f"{label} speed / COPY", rate / copy_rate, "", bar, higher_is_better=True,
+                        ref_text=f">= {bar:.2f}"))
+        out.append(line(f"{label} peak RSS", r["rss_mb"], "MB", 500, higher_is_better=False, ref_text="<= 500 MB"))
+    return out
+
+
+def _bench_pg_export(args: argparse.Namespace, url: str, tenant_id: int, params: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    ref_out, copied = copy_out(url, tenant_id)
+    e_csv = run_child("export", fmt="csv", **params)
+    e_xlsx = run_child("export", fmt="xlsx", **params)
+    out.append(f"  COPY TO STDOUT of {copied:,} rows: {ref_out:.2f} s ({copied / ref_out:,.0f} rows/s)")
+    runs = [("CSV export", e_csv), ("xlsx export", e_xlsx)]
+    if args.python_export:  # the row-by-row Python path of the same exports, for a before/after in one run
+        runs += [("CSV export, Python path", run_child("export", fmt="csv", copy=False, **params)),
+                 ("xlsx export, Python path", run_child("export", fmt="xlsx", copy=False, **params))]
+    for label, r in runs:
+        assert r["status"] == "done", r
+        out.append(f"  {label}: {r['rows']:,} rows in {r['seconds']:.2f} s ({r['rows'] / r['seconds']:,.0f} rows/s,"
+                   f" {r['size_mb']:.0f} MB), peak RSS {r['rss_mb']:.0f} MB")
+    for label, r in runs[::2]:
+        out.append(line(f"{label} speed / COPY TO", (r["rows"] / r["seconds"]) / (copied / ref_out), "",
+                        0.5, higher_is_better=True, ref_text=">= 0.50"))
+    for (label, r), (_, c) in zip(runs[1::2], runs[::2], strict=True):
+        out.append(line(f"{label} time / CSV export", r["seconds"] / c["seconds"], "x", 4,
+                        higher_is_better=False, ref_text="<= 4"))
+    for label, r in runs:
+        out.append(line(f"{label} peak RSS", r["rss_mb"], "MB", 300, higher_is_better=False, ref_text="<= 300 MB"))
     return out
 
 
@@ -291,6 +313,9 @@ def main() -> None:
     ap.add_argument("--sqlite-rows", type=int, default=100_000, help="rows imported and exported on SQLite")
     ap.add_argument("--pg-url", default=DEFAULT_PG)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--skip-import", action="store_true", help="PostgreSQL: measure the exports only")
+    ap.add_argument("--python-export", action="store_true",
+                    help="PostgreSQL: also run the exports through the Python path (before/after in one run)")
     args = ap.parse_args()
     out = [(f"huike import/export benchmark — {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, "
             f"{platform.platform()}, {os.cpu_count()} CPUs, python {platform.python_version()}, "

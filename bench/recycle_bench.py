@@ -117,17 +117,23 @@ def _ts(dialect: str, days: str) -> str:
     return f"(strftime('%Y-%m-%d %H:%M:%S', :now, '-' || CAST(({days}) * 86400 AS INTEGER) || ' seconds') || '.000000')"
 
 
+# the share of customers long overdue, per mille (--overdue): 300 = the first run after a rule is switched on
+# over a backlog; 33 = a day's worth when follow-ups are spread over a month (the daily steady state)
+OVERDUE_PERMILLE = 300
+
+
 def load(engine: sa.Engine, tenant_id: int, staff: list[tuple[int, int]], rows: int, now: datetime) -> None:
     """N customers of one tenant in one INSERT … SELECT over a generated series, then the side tables.
 
     i → pool: 3 % public (no owner), 2 % won, 95 % following; owner and department round-robin over
-    the staff. Recycle clock (last follow-up): 30 % long overdue (31–90 days), 3 % due within the
+    the staff. Recycle clock (last follow-up): --overdue % long overdue (31–90 days; default 30), 3 % due within the
     3-day reminder window (27–30 days), the rest recent. 0.2 % locked (exempt). Side tables: 0.5 % WeCom
     friends, 1 % starred by the owner, 5 % with a collaborator."""
     dialect = engine.dialect.name
     h = "((i * 2654435761) % 1000)"  # a well-spread pseudo-random 0..999 per row
-    followup = (f"CASE WHEN {h} < 300 THEN {_ts(dialect, '31 + (i % 60)')} "
-                f"WHEN {h} < 330 THEN {_ts(dialect, '27.01 + (i % 71) / 24.0')} "
+    due, soon = OVERDUE_PERMILLE, OVERDUE_PERMILLE + 30
+    followup = (f"CASE WHEN {h} < {due} THEN {_ts(dialect, '31 + (i % 60)')} "
+                f"WHEN {h} < {soon} THEN {_ts(dialect, '27.01 + (i % 71) / 24.0')} "
                 f"ELSE {_ts(dialect, 'i % 27')} END")
     pool = "CASE WHEN i % 100 < 3 THEN 'public' WHEN i % 100 < 5 THEN 'won' ELSE 'following' END"
     true, false = ("true", "false") if dialect == "postgresql" else ("1", "0")
@@ -306,7 +312,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pg-url", default=os.environ.get("HUIKE_BENCH_POSTGRES_URL")
                    or os.environ.get("HUIKE_TEST_POSTGRES_URL") or DEFAULT_PG,
                    help="a PostgreSQL server URL (a database is created on it and dropped)")
+    p.add_argument("--overdue", type=float, default=30.0,
+                   help="percent of the customers long overdue (default 30: a backlog; 3.3: a day's worth)")
     args = p.parse_args(argv)
+    global OVERDUE_PERMILLE
+    OVERDUE_PERMILLE = round(args.overdue * 10)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     outcomes = []
     for b in backends:

@@ -190,7 +190,8 @@ def explain(url: str, db: Database, w: World, bench: Bench) -> str:
     statements: list[tuple[str, Any]] = []
 
     def capture(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "count(" in statement.lower():
+        low = statement.lower()
+        if low.lstrip().startswith("select") and ("count(" in low or "sum(" in low):
             statements.append((statement, params))
 
     month = service.period("this_month")

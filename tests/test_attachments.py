@@ -203,3 +203,81 @@ def test_at_most_twenty_per_record(client, world, settings_of):
         ok(upload(client, h, fid, f"{i}.txt", f"第 {i} 份".encode()), 201)
     problem(upload(client, h, fid, "21.txt", b"one more"), 409, "attachment_limit")
     assert len(tenant_files(settings_of, world)) == 20
+
+
+def _customer_with_files(client, world):
+    """A customer with a file on a follow-up and one on a return-visit record; returns (id, attachment ids)."""
+    cid, fid = followup(client, world)
+    h = world.headers("sales_east1")
+    rec = ok(client.post(f"{API}/customers/{cid}/visit-records", headers=h,
+                         json={"content": "上门回访", "satisfaction": "satisfied"}), 201)
+    a = ok(upload(client, h, fid, "报价单.pdf", PDF), 201)
+    b = ok(upload(client, h, rec["id"], "签到.png", PNG, kind="visit_record"), 201)
+    return cid, [a["id"], b["id"]]
+
+
+def _keys(world, ids) -> dict[int, str]:
+    with world.db.transaction(world.tenant_id) as s:
+        return dict(s.execute(sa.select(Attachment.id, Attachment.storage_key).where(Attachment.id.in_(ids))).all())
+
+
+def test_purge_takes_the_customers_files_along(client, world, settings_of):
+    gone, gone_files = _customer_with_files(client, world)
+    kept, kept_files = _customer_with_files(client, world)
+    paths = {i: storage.path_of(settings_of, k) for i, k in _keys(world, gone_files + kept_files).items()}
+    assert all(p.is_file() for p in paths.values())
+    admin = world.headers("admin")
+    for cid in (gone, kept):
+        assert ok(client.post(f"{API}/customers/bulk/delete", headers=admin, json={"ids": [cid]}))["succeeded"] == 1
+    # in the recycle bin the files are still there (a restore brings everything back)
+    assert all(p.is_file() for p in paths.values())
+    assert ok(client.post(f"{API}/customers/bulk/purge", headers=admin, json={"ids": [gone]}))["succeeded"] == 1
+
+    assert _keys(world, gone_files) == {} and set(_keys(world, kept_files)) == set(kept_files)
+    assert not any(paths[i].exists() for i in gone_files)
+    assert all(paths[i].is_file() for i in kept_files)
+    for a in gone_files:
+        problem(client.get(f"{API}/attachments/{a}/download", headers=admin), 404, "not_found")
+    assert client.get(f"{API}/attachments/{kept_files[0]}/download", headers=admin).content == PDF
+    audit = ok(client.get(f"{API}/audit", params={"action": "customer.purge"}, headers=admin))["items"][0]
+    assert audit["after"] == {"count": 1, "attachments": 2}
+
+
+def test_a_purge_rolled_back_keeps_rows_and_files(client, world, settings_of):
+    from huike.pool import moves
+
+    cid, files = _customer_with_files(client, world)
+    assert ok(client.post(f"{API}/customers/bulk/delete", headers=world.headers("admin"),
+                          json={"ids": [cid]}))["succeeded"] == 1
+    paths = [storage.path_of(settings_of, k) for k in _keys(world, files).values()]
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), world.db.transaction(world.tenant_id) as s:
+        assert moves.purge(s, None, [cid], settings=settings_of) == 1
+        raise Boom  # e.g. a later step of the same request fails: everything rolls back
+    assert set(_keys(world, files)) == set(files) and all(p.is_file() for p in paths)
+
+    # the retention job (no actor) purges it with its files once it is old enough
+    with world.db.transaction(world.tenant_id) as s:
+        assert moves.purge(s, None, older_than_days=0, settings=settings_of) == 1
+    assert _keys(world, files) == {} and not any(p.exists() for p in paths)
+
+
+def test_visit_records_carry_their_files(client, world):
+    cid = world.customer(owner="sales_east1")
+    h = world.headers("sales_east1")
+    rec = ok(client.post(f"{API}/customers/{cid}/visit-records", headers=h,
+                         json={"content": "电话回访", "satisfaction": "neutral"}), 201)
+    assert rec["files"] == []
+    a = ok(upload(client, h, rec["id"], "回访纪要.txt", "客户满意".encode(), kind="visit_record"), 201)
+    page = ok(client.get(f"{API}/customers/{cid}/visit-records", headers=h))
+    assert [[f["id"] for f in r["files"]] for r in page["items"]] == [[a["id"]]]
+    assert page["items"][0]["files"][0]["can_delete"] is True
+    listed = ok(client.get(f"{API}/visit-records", headers=world.headers("manager_east1")))["items"]
+    mine = next(r for r in listed if r["id"] == rec["id"])
+    assert [(f["filename"], f["can_delete"]) for f in mine["files"]] == [("回访纪要.txt", False)]
+    # outside the scope: the record is not listed at all, so neither are its files
+    other = ok(client.get(f"{API}/visit-records", headers=world.headers("sales_south1")))["items"]
+    assert rec["id"] not in [r["id"] for r in other]

@@ -811,6 +811,39 @@ def _stats_rows() -> dict[tuple[str, str], Route]:
     }
 
 
+def _enable_grading(w: World) -> None:
+    """The tenant's automatic grading switched on (a rule no matrix customer meets), so applying answers 200."""
+    from decimal import Decimal
+
+    from huike.grading.models import GradingRule, GradingSettings
+
+    with w.db.transaction(w.tenant_id) as s:
+        if s.scalar(sa.select(GradingSettings.id)) is None:
+            s.add(GradingSettings(enabled=True, window_days=365, override_manual=False))
+            s.add(GradingRule(position=0, level="VIP客户", min_amount=Decimal("500000000.00")))
+        else:
+            s.execute(sa.update(GradingSettings).values(enabled=True))
+
+
+def _grading_rows() -> dict[tuple[str, str], Route]:
+    """Automatic customer grading (POOL-16): admins only (settings.manage); no record ids."""
+    G = f"{API}/pool/grading"
+
+    def body(ctx: Ctx, w: World, who: str) -> Call:
+        return Call(json={"enabled": True, "window_days": 365, "fallback_level": None,
+                          "rules": [{"level": "VIP客户", "min_amount": "500000000.00"}]})
+
+    def apply(ctx: Ctx, w: World, who: str) -> Call:
+        _enable_grading(w)
+        return Call()
+
+    return {
+        ("GET", G): Route(NEEDS(200, "settings.manage")),
+        ("PUT", G): Route(NEEDS(200, "settings.manage"), body),
+        ("POST", f"{G}/apply"): Route(NEEDS(200, "settings.manage"), apply),
+    }
+
+
 def _pool_rows() -> dict[tuple[str, str], Route]:
     F = f"{API}/customers"
     return {
@@ -1157,6 +1190,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     **_io_rows(),
     **_pool_rows(),
     **_stats_rows(),
+    **_grading_rows(),
     **_sales_rows(),
     ("POST", f"{API}/pool/recycle-rules/run"): Route(NEEDS(200, "settings.manage")),
     ("GET", f"{API}/notifications"): Route(ALL(200)),

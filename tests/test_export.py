@@ -63,6 +63,20 @@ def test_permission_scope_filter_search_and_columns(client, world):
     assert client.get(f"{API}/customers/{east}", headers=world.headers("admin")).status_code == 200
 
 
+def test_xlsx_stops_at_the_sheet_limit(client, world, monkeypatch):
+    """A sheet holds 1,048,576 rows: an xlsx export stops there (capped) whatever the tenant's cap."""
+    from huike.dataio.service import exports
+
+    mark = f"表满{uuid.uuid4().hex[:6]}"
+    for i in range(4):
+        world.customer(name=f"{mark}{i}", owner="sales_east1")
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
+    job, rows = _export(client, world, pool="all", q=mark, columns=["name", "owner"], format="xlsx")
+    assert job["capped"] is True and job["rows"] == 3 and len(rows) == 4
+    job, rows = _export(client, world, pool="all", q=mark, columns=["name", "owner"], format="csv")
+    assert job["capped"] is False and job["rows"] == 4
+
+
 def test_formula_cells_are_escaped_and_custom_fields_exported(client, world):
     h = world.headers("admin")
     assert client.post(f"{API}/settings/custom-fields", headers=h, json={

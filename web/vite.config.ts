@@ -26,6 +26,8 @@ export default defineConfig({
       output: {
         manualChunks(id: string) {
           if (id.includes('node_modules/element-plus') || id.includes('node_modules/@element-plus')) return 'element-plus'
+          // 省/市/区 data: its own chunk, loaded when a region picker first shows (utils/regions.ts)
+          if (id.includes('node_modules/@vant/area-data')) return 'area-data'
           if (id.includes('node_modules/')) return 'vendor'
           return undefined
         },

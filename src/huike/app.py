@@ -25,6 +25,7 @@ from huike.dataio.endpoints import router as dataio_router
 from huike.dictionary.endpoints import router as dictionary_router
 from huike.find.endpoints import router as find_router
 from huike.followup.endpoints import router as followup_router
+from huike.grading.endpoints import router as grading_router
 from huike.kit import errors
 from huike.kit.db import Database
 from huike.kit.errors import problem
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     api.include_router(auth_router)
     api.include_router(org_router)
     api.include_router(pool_router)  # before customers: /customers/recycle-soon, /customers/merge …
+    api.include_router(grading_router)  # automatic customer grading (POOL-16)
     api.include_router(find_router)  # before customers: /customers/fields, /customers/count, /customers/views …
     api.include_router(customer_router)
     api.include_router(dictionary_router)

@@ -191,6 +191,30 @@ def export_customers(tenant: Annotated[str, typer.Option("--tenant")],
     console.print(f"[green]{result['rows']} rows → {output}[/green]" + (" (row cap reached)" if result["capped"] else ""))
 
 
+@app.command("rebuild-stats")
+def rebuild_stats(tenant: Annotated[str, typer.Option("--tenant")],
+                  check: Annotated[bool, typer.Option("--check", help="only report drift")] = False) -> None:
+    """Recount a tenant's statistics rollup from its customers (a repair; the triggers keep it exact)."""
+    from huike.kit.db import Database
+    from huike.org.models import Tenant
+    from huike.stats import rollup
+
+    db = Database()
+    with db.transaction() as s:
+        tenant_id = s.scalar(sa.select(Tenant.id).where(Tenant.code == tenant))
+    if tenant_id is None:
+        _fail(f"no tenant {tenant}")
+    with db.transaction(tenant_id) as s:
+        if check:
+            drift = rollup.drift(s)
+            console.print(f"keys that differ: rollup {drift['rollup']}, daily {drift['daily']}")
+            if any(drift.values()):
+                raise typer.Exit(1)
+            return
+        n = rollup.rebuild(s)
+    console.print(f"[green]rollup of {tenant} rebuilt: {n} customers[/green]")
+
+
 def main() -> None:
     app()
 

@@ -17,6 +17,7 @@ from huike.dictionary.models import (
 )
 from huike.find.models import CustomerSearch, ListView, SavedFilter
 from huike.followup.models import Followup, TagRule
+from huike.grading.models import GradingRule, GradingSettings
 from huike.kit.models import Base
 from huike.org.models import Employee, OrgUnit, Role, Tenant
 from huike.pool.models import (
@@ -73,6 +74,8 @@ __all__ = [
     "EmployeeReminderPrefs",
     "ExportJob",
     "Followup",
+    "GradingRule",
+    "GradingSettings",
     "ImportJob",
     "ImportMapping",
     "Invoice",

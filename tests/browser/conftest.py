@@ -56,7 +56,7 @@ def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     _cli("migrate", env=env)
     _cli("seed-demo", "--customers", "60", "--password", DEMO_PASSWORD, env=env)
     port = _free_port()
-    log = open(tmp / "server.log", "w")
+    log = open(tmp / "server.log", "w")  # noqa: SIM115 — the server writes to it until the session ends
     proc = subprocess.Popen([sys.executable, "-m", "huike.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -111,7 +111,7 @@ def page(browser, live_server: str, request: pytest.FixtureRequest):  # type: ig
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in request.node.name)
         try:
             pg.screenshot(path=str(out / f"{safe}.png"), full_page=True)
-        except Exception:  # the page may be gone; the failure itself is what matters
+        except Exception:  # noqa: BLE001, S110 — the page may be gone; the failure itself is what matters
             pass
     context.close()
 

@@ -273,3 +273,69 @@ def test_contract_payment_plan_and_payment_leave_the_exact_outstanding(page: Pag
     expect(row).to_contain_text("¥3,333.33")
     expect(row).to_contain_text("¥6,666.67")
     assert errors == [], errors
+
+
+def test_opportunity_list_narrows_to_a_created_date_range(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    """新机会: the 创建日期 filter's 上月 shortcut lists only opportunities created last month (days in
+    Asia/Shanghai, as the server counts them), and the totals say they now follow that filter."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    context = browser.new_context(base_url=live_server, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors = _console_errors(page)
+    try:
+        login(page, "admin")
+        page.goto("/opportunities")
+        rows = page.get_by_test_id("opportunities-table").locator(".el-table__body tr.el-table__row")
+        expect(rows.first).to_be_visible()
+        expect(page.get_by_test_id("opportunity-summary")).to_contain_text("统计月份")
+        created = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+        before = [created.findall(t)[-1][:10] for t in rows.all_inner_texts()]
+
+        # today in Shanghai, as the browser (timezone_id) and the server count days; the demo data spans months
+        first_of_month = datetime.now(ZoneInfo("Asia/Shanghai")).date().replace(day=1)
+        last = first_of_month - timedelta(days=1)
+        first = last.replace(day=1)
+        assert any(not first.isoformat() <= d <= last.isoformat() for d in before), before  # something to narrow
+
+        page.get_by_test_id("opportunities-created").locator("input").first.click()
+        panel = page.locator(".el-date-range-picker:visible")
+        expect(panel).to_be_visible()
+        with page.expect_response(lambda r: "/opportunities?" in r.url and "created_from=" in r.url) as got:
+            panel.locator(".el-picker-panel__shortcut", has_text="上月").click()
+        url = got.value.url
+        assert f"created_from={first.isoformat()}" in url and f"created_to={last.isoformat()}" in url, url
+        items = got.value.json()["items"]
+        expect(rows).to_have_count(len(items))
+        after = [created.findall(t)[-1][:10] for t in rows.all_inner_texts()]
+        assert all(first.isoformat() <= d <= last.isoformat() for d in after), after
+        assert len(after) < len(before) or set(after) != set(before)
+        # the totals follow the filter and say so
+        expect(page.get_by_test_id("summary-period")).to_have_text(f"{first.isoformat()} 至 {last.isoformat()}")
+        expect(page.get_by_test_id("opportunity-summary")).to_contain_text("随筛选的创建日期")
+        page.screenshot(path=str(_shots() / "opportunities_created_last_month.png"), full_page=True)
+        # the other lists carry their date filters too
+        page.goto("/orders")
+        expect(page.get_by_test_id("orders-deal")).to_contain_text("成交日期")
+        page.goto("/contracts")
+        for testid, label in (("contracts-sign", "签订日期"), ("contracts-start", "开始日期"), ("contracts-end", "到期日期")):
+            expect(page.get_by_test_id(testid)).to_contain_text(label)
+        page.get_by_test_id("contracts-tab-payments").click()
+        expect(page.get_by_test_id("payments-received")).to_contain_text("回款日期")
+        page.get_by_test_id("contracts-tab-invoices").click()
+        expect(page.get_by_test_id("invoices-issued")).to_contain_text("开票日期")
+        page.screenshot(path=str(_shots() / "invoices_date_filters.png"), full_page=True)
+        assert errors == [], errors
+    finally:
+        context.close()
+
+
+def _shots():  # type: ignore[no-untyped-def]
+    from tests.conftest import ARTIFACTS
+
+    out = ARTIFACTS / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    return out

@@ -119,6 +119,22 @@ def delete(s: Session, actor: Actor, settings: Settings, attachment_id: int) -> 
     audit.record(s, "attachment.delete", "attachment", attachment_id, actor=actor, before=before)
 
 
+def purge_customers(s: Session, settings: Settings, customer_ids: list[int]) -> int:
+    """Customers deleted for good (`pool.moves.purge`) take their files along: the rows go in this
+    transaction (before the customers, not left to the foreign key's cascade), the bytes on disk only once
+    it has committed — a rollback keeps both. Returns how many attachments went."""
+    if not customer_ids:
+        return 0
+    keys = list(s.scalars(sa.select(Attachment.storage_key).where(Attachment.customer_id.in_(customer_ids))))
+    if not keys:
+        return 0
+    s.execute(sa.delete(Attachment).where(Attachment.customer_id.in_(customer_ids))
+              .execution_options(synchronize_session=False))
+    for key in keys:
+        storage.remove_after_commit(s, key, settings)
+    return len(keys)
+
+
 def read_many(s: Session, actor: Actor, rows: list[Attachment]) -> list[AttachmentRead]:
     ids = {a.uploaded_by_id for a in rows if a.uploaded_by_id}
     names = dict(s.execute(sa.select(Employee.id, Employee.name).where(Employee.id.in_(ids))).all()) if ids else {}

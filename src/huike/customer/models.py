@@ -51,6 +51,8 @@ class Customer(IdMixin, TenantMixin, TimestampMixin, Base):
     source: Mapped[str | None] = mapped_column(sa.String(100))
     industry: Mapped[str | None] = mapped_column(sa.String(100))
     level: Mapped[str | None] = mapped_column(sa.String(50))
+    # where the level came from (POOL-16): manual (by hand), auto (grading.service), NULL = no record (imported…)
+    level_source: Mapped[str | None] = mapped_column(sa.String(10))
     stage: Mapped[str | None] = mapped_column(sa.String(50))  # 跟进阶段 (dictionary "stage")
     region: Mapped[str | None] = mapped_column(sa.String(100))  # 省/市/区, e.g. 浙江省/杭州市/西湖区
     wechat: Mapped[str | None] = mapped_column(sa.String(100))  # WeChat nickname

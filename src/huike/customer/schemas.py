@@ -62,6 +62,9 @@ class CustomerRead(BaseModel):
     source: str | None
     industry: str | None
     level: str | None
+    level_source: Literal["manual", "auto"] | None = Field(
+        default=None, description="where the level came from (POOL-16): manual (by hand), auto (automatic "
+                                  "grading); null = no record (imported or older data)")
     stage: str | None = None
     region: str | None = None
     wechat: str | None = None

@@ -165,7 +165,8 @@ def create(s: Session, actor: Actor, body: CustomerCreate) -> Customer:
                  department_id=owner.department_id if owner else actor.department_id,
                  created_by_id=actor.employee_id, pool_entered_at=now, acquired_via="created",
                  claimed_at=now if owner else None,
-                 public_pool_id=default_pool(s).id if pool == "public" else None, **data)
+                 public_pool_id=default_pool(s).id if pool == "public" else None,
+                 level_source="manual" if data.get("level") else None, **data)
     c.phones = [CustomerPhone(phone=p, position=i) for i, p in enumerate(phones)]
     s.add(c)
     _flush(s)
@@ -200,6 +201,9 @@ def update(s: Session, actor: Actor, customer_id: int, body: CustomerUpdate) -> 
         if "custom_fields" in body.model_fields_set else {}
     data = _clean(data)
     data.update(dictionary.resolve_values(s, data, current=before))
+    if "level" in data and data["level"] != before["level"]:
+        # POOL-16: a level set by hand is kept by automatic grading; cleared by hand, grading may set it again
+        data["level_source"] = "manual" if data["level"] else None
     for key, value in data.items():
         setattr(c, key, value)
     if "tags" in body.model_fields_set:
@@ -275,13 +279,55 @@ def type_counts(s: Session, actor: Actor, pool: str = "all", *, q: str | None = 
     return counts
 
 
+_LOOKUPS: dict[str, Any] = {}
+
+
+def _page_lookups(dialect: str) -> Any:
+    """The UNION ALL of `read_many`, built once per dialect with bound id lists: a list page runs it on
+    every request, and building and hashing seven SELECTs cost more than running them. PostgreSQL gets
+    `= ANY(array)`, so the SQL text is the same whatever the page size (psycopg caches and prepares it)."""
+    stmt = _LOOKUPS.get(dialect)
+    if stmt is not None:
+        return stmt
+    from huike.dictionary.models import CustomerTag, Tag
+    from huike.pool.models import WecomFriend
+
+    text = sa.String
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        def among(col: Any, name: str) -> Any:
+            return col == sa.func.any(sa.bindparam(name, type_=ARRAY(sa.BigInteger)))
+    else:
+        def among(col: Any, name: str) -> Any:
+            return col.in_(sa.bindparam(name, expanding=True))
+
+    def part(kind: str, a: Any, b: Any, c: Any) -> sa.Select[Any]:
+        return sa.select(sa.literal(kind, text).label("k"), sa.cast(a, sa.BigInteger).label("a"),
+                         sa.cast(b, sa.BigInteger).label("b"), sa.cast(c, text).label("c"))
+
+    stmt = sa.union_all(
+        part("p", CustomerPhone.customer_id, CustomerPhone.position, CustomerPhone.phone)
+        .where(among(CustomerPhone.customer_id, "ids")),
+        part("c", CustomerCollaborator.customer_id, CustomerCollaborator.employee_id, sa.null())
+        .where(among(CustomerCollaborator.customer_id, "ids")),
+        part("w", WecomFriend.customer_id, WecomFriend.employee_id, sa.null())
+        .where(among(WecomFriend.customer_id, "ids")),
+        part("t", CustomerTag.customer_id, Tag.id, Tag.name).join(Tag, Tag.id == CustomerTag.tag_id)
+        .where(among(CustomerTag.customer_id, "ids")),
+        part("f", CustomerFocus.customer_id, CustomerFocus.employee_id, CustomerFocus.color)
+        .where(among(CustomerFocus.customer_id, "ids"), CustomerFocus.employee_id == sa.bindparam("me")),
+        part("e", Employee.id, sa.null(), Employee.name).where(among(Employee.id, "emp_ids")),
+        part("u", OrgUnit.id, sa.null(), OrgUnit.name).where(among(OrgUnit.id, "unit_ids")),
+    )
+    _LOOKUPS[dialect] = stmt
+    return stmt
+
+
 def read_many(s: Session, rows: list[Customer], actor: Actor | None = None) -> list[CustomerRead]:
     """Serialise a page with two batched look-ups whatever its size: one UNION ALL for phones,
     collaborators, WeCom friends, the viewer's stars, tags and owner / department names; one for the
     custom field values. Phones are masked for an `actor` without customer.phone_full."""
-    from huike.dictionary.models import CustomerTag, Tag
-    from huike.pool.models import WecomFriend
-
     ids = [c.id for c in rows]
     if not ids:
         return []
@@ -294,29 +340,9 @@ def read_many(s: Session, rows: list[Customer], actor: Actor | None = None) -> l
     friends: dict[int, list[int]] = {}
     focus: dict[int, str] = {}
     tags: dict[int, list[tuple[str, int]]] = {}
-    text = sa.String
-
-    def part(kind: str, a: Any, b: Any, c: Any) -> sa.Select[Any]:
-        return sa.select(sa.literal(kind, text).label("k"), sa.cast(a, sa.BigInteger).label("a"),
-                         sa.cast(b, sa.BigInteger).label("b"), sa.cast(c, text).label("c"))
-
-    parts = [
-        part("p", CustomerPhone.customer_id, CustomerPhone.position, CustomerPhone.phone)
-        .where(CustomerPhone.customer_id.in_(ids)),
-        part("c", CustomerCollaborator.customer_id, CustomerCollaborator.employee_id, sa.null())
-        .where(CustomerCollaborator.customer_id.in_(ids)),
-        part("w", WecomFriend.customer_id, WecomFriend.employee_id, sa.null()).where(WecomFriend.customer_id.in_(ids)),
-        part("t", CustomerTag.customer_id, Tag.id, Tag.name).join(Tag, Tag.id == CustomerTag.tag_id)
-        .where(CustomerTag.customer_id.in_(ids)),
-    ]
-    if actor is not None:
-        parts.append(part("f", CustomerFocus.customer_id, CustomerFocus.employee_id, CustomerFocus.color)
-                     .where(CustomerFocus.customer_id.in_(ids), CustomerFocus.employee_id == actor.employee_id))
-    if emp_ids:
-        parts.append(part("e", Employee.id, sa.null(), Employee.name).where(Employee.id.in_(emp_ids)))
-    if unit_ids:
-        parts.append(part("u", OrgUnit.id, sa.null(), OrgUnit.name).where(OrgUnit.id.in_(unit_ids)))
-    for k, a, b, c in s.execute(sa.union_all(*parts)):
+    params = {"ids": ids, "emp_ids": emp_ids or [0], "unit_ids": unit_ids or [0],
+              "me": actor.employee_id if actor is not None else 0}
+    for k, a, b, c in s.execute(_page_lookups(s.get_bind().dialect.name), params):
         match k:
             case "p":
                 phones.setdefault(a, []).append((b, c))
@@ -342,8 +368,9 @@ def read_many(s: Session, rows: list[Customer], actor: Actor | None = None) -> l
             pool=c.pool, owner_id=c.owner_id, owner_name=names.get(c.owner_id) if c.owner_id else None,
             collaborator_ids=sorted(collabs.get(c.id, [])), department_id=c.department_id,
             department_name=units.get(c.department_id) if c.department_id else None, company=c.company,
-            email=c.email, source=c.source, industry=c.industry, level=c.level, stage=c.stage, region=c.region,
-            wechat=c.wechat, external_id=c.external_id, tags=sorted(n for n, _ in tags.get(c.id, [])),
+            email=c.email, source=c.source, industry=c.industry, level=c.level, level_source=c.level_source,
+            stage=c.stage, region=c.region, wechat=c.wechat, external_id=c.external_id,
+            tags=sorted(n for n, _ in tags.get(c.id, [])),
             tag_ids=sorted(t for _, t in tags.get(c.id, [])), address=c.address, remark=c.remark, created_at=c.created_at,
             updated_at=c.updated_at, created_by_id=c.created_by_id, assigned_at=c.assigned_at,
             last_followup_at=c.last_followup_at, last_call_at=c.last_call_at, last_call_status=c.last_call_status,

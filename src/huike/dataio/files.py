@@ -323,6 +323,13 @@ class Writer:
                     ws.write_string(r, c, str(v))
         self.row += 1
 
+    def raw_csv(self) -> IO[bytes]:
+        """The CSV file's byte stream after the BOM and the header (the COPY path writes rows
+        PostgreSQL made)."""
+        assert self.fmt == "csv"
+        self._fh.flush()
+        return self._fh.buffer
+
     def write_many(self, rows: list[list[Any]]) -> None:
         if self.fmt == "csv":
             self._csv.writerows(rows)

@@ -13,6 +13,10 @@ SOURCES: list[tuple[str, list[str]]] = [
 INDUSTRIES = ["教育培训", "金融服务", "房产家居", "制造业", "电商零售", "医疗健康", "企业服务", "餐饮酒店", "其他行业"]
 # POOL-16: VIP > 50万/年, 重要 10–50万, 普通 1–10万, 潜在 < 1万
 LEVELS = ["VIP客户", "重要客户", "普通客户", "潜在客户"]
+# The default automatic grading (grading.service, off until an admin switches it on): yearly purchases at
+# least this much → the level, tried in order; None = the level when no rule matches (潜在客户 < 1万).
+LEVEL_GRADES: list[tuple[str, str | None]] = [("VIP客户", "500000.00"), ("重要客户", "100000.00"),
+                                              ("普通客户", "10000.00"), ("潜在客户", None)]
 # 跟进阶段
 STAGES = ["初步接触", "需求确认", "方案报价", "商务谈判", "已成交", "暂停跟进"]
 # 标签组: (name, mode, tags)

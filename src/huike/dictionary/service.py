@@ -178,6 +178,10 @@ def update_item(s: Session, actor: Actor, item_id: int, body: DictItemUpdate) ->
             col = _customer_col(kind)
             renamed = s.execute(sa.update(Customer).where(col == item.name).values({col: name})
                                 .execution_options(synchronize_session=False)).rowcount or 0
+            if kind == "level":  # so do the automatic grading rules (POOL-16)
+                from huike.grading.service import rename_level
+
+                rename_level(s, item.name, name)
             item.name = name
     if "parent_id" in data:
         _check_parent(s, kind, data["parent_id"], item.id)
@@ -205,6 +209,11 @@ def delete_item(s: Session, actor: Actor, item_id: int) -> None:
         sa.select(Customer.id).where(col.in_(names)).limit(1_000_000).subquery())) or 0
     if used:
         raise Conflict("dict_item_in_use", count=used, name=item.name)
+    if kind == "level":
+        from huike.grading.service import uses_level
+
+        if uses_level(s, item.name):
+            raise Conflict("level_in_grading", name=item.name)
     audit.record(s, "dictionary.delete", "dictionary", item.id, actor=actor,
                  before={"kind": kind, "name": item.name, "children": names[1:]})
     s.execute(sa.delete(DictItem).where(DictItem.parent_id == item.id))
@@ -977,6 +986,26 @@ def value_json(f: CustomField, rows: list[CustomerFieldValue] | list[Any]) -> An
     return r.value_text
 
 
+_VALUES_OF: dict[str, Any] = {}
+
+
+def _values_of(dialect: str) -> Any:
+    """The custom values of a list of customers, built once per dialect (a list page reads them on every
+    request); PostgreSQL binds the ids as one array so the SQL text never changes."""
+    stmt = _VALUES_OF.get(dialect)
+    if stmt is None:
+        V = CustomerFieldValue
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            among = V.customer_id == sa.func.any(sa.bindparam("ids", type_=ARRAY(sa.BigInteger)))
+        else:
+            among = V.customer_id.in_(sa.bindparam("ids", expanding=True))
+        stmt = _VALUES_OF[dialect] = sa.select(V.customer_id, V.field_id, V.seq, V.value_text, V.value_long,
+                                               V.value_num, V.value_date, V.value_time).where(among)
+    return stmt
+
+
 def custom_values_of(s: Session, customer_ids: Sequence[int], fields: list[CustomField] | None = None
                      ) -> dict[int, dict[str, Any]]:
     """{customer id: {key: value}} for every active field (missing values as null / [])."""
@@ -985,11 +1014,9 @@ def custom_values_of(s: Session, customer_ids: Sequence[int], fields: list[Custo
         return {cid: {} for cid in customer_ids}
     by_id = {f.id: f for f in fields}
     rows: dict[tuple[int, int], list[Any]] = {}
-    V = CustomerFieldValue
-    for r in s.execute(sa.select(V.customer_id, V.field_id, V.seq, V.value_text, V.value_long, V.value_num,
-                                 V.value_date, V.value_time)
-                       .where(V.customer_id.in_(list(customer_ids)), V.field_id.in_(list(by_id)))):
-        rows.setdefault((r[0], r[1]), []).append(r)
+    for r in s.execute(_values_of(s.get_bind().dialect.name), {"ids": list(customer_ids)}):
+        if r[1] in by_id:
+            rows.setdefault((r[0], r[1]), []).append(r)
     empty = {f.key: ([] if f.type == "multi" else None) for f in fields}
     out: dict[int, dict[str, Any]] = {}
     for cid in customer_ids:

@@ -33,7 +33,7 @@ CHOICE_OPS = ("eq", "ne", "any_of", "none_of", "empty", "not_empty")
 SET_OPS = ("contains", "contains_any", "contains_all", "not_contains", "empty", "not_empty")
 RANGE_OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "between", "empty", "not_empty")
 DATE_OPS = ("eq", "gt", "gte", "lt", "lte", "between", "relative", "empty", "not_empty")
-REGION_OPS = ("eq", "ne", "any_of", "none_of", "starts_with", "contains", "not_contains", "empty", "not_empty")
+REGION_OPS = ("within", "eq", "ne", "any_of", "none_of", "starts_with", "contains", "not_contains", "empty", "not_empty")
 OPERATORS = {
     "text": TEXT_OPS, "long_text": LONG_OPS, "phone": ("eq", "contains", "empty", "not_empty"),
     "email": TEXT_OPS, "dict": CHOICE_OPS, "single": CHOICE_OPS, "enum": CHOICE_OPS, "employee": CHOICE_OPS,
@@ -280,6 +280,8 @@ class Compiler:
         match f.type:
             case "text" | "email" | "region" | "long_text":
                 assert col is not None
+                if c.op == "within":
+                    return self._within(col, c)
                 return self._text_cond(col, c, dict_kind=None)
             case "dict":
                 assert col is not None
@@ -325,6 +327,13 @@ class Compiler:
         if op in ("eq", "any_of"):
             return col.in_(values) if len(values) > 1 else col == values[0]
         return sa.or_(col.is_(None), col.not_in(values))
+
+    def _within(self, col: Any, c: Condition) -> ColumnElement[bool]:
+        """A region (省/市/区 path) that is one of the given paths or lies under one of them."""
+        conds: list[ColumnElement[bool]] = []
+        for path in region_paths(self._list(c)):
+            conds += [col == path, col.startswith(path + "/", autoescape=True)]
+        return sa.or_(*conds)
 
     def _text_cond(self, col: Any, c: Condition, dict_kind: str | None) -> ColumnElement[bool]:
         op = c.op
@@ -494,6 +503,8 @@ class Compiler:
         match f.type:
             case "text" | "phone" | "email" | "region" | "single" | "long_text":
                 col = V.value_long if f.type == "long_text" else V.value_text
+                if c.op == "within":
+                    return holders(self._within(col, c))
                 if c.op in ("eq", "any_of", "ne", "none_of"):
                     values = [str(v).strip() for v in self._list(c)]
                     if f.type == "phone":
@@ -589,6 +600,21 @@ def probe_exists(*where: ColumnElement[bool]) -> ColumnElement[bool]:
 
 def _num(value: Decimal | None) -> ColumnElement[Any]:
     return sa.cast(sa.null() if value is None else sa.literal(value, sa.Numeric), sa.Numeric)
+
+
+def region_paths(values: list[Any]) -> list[str]:
+    """省/市/区 paths as stored (parts trimmed, joined by "/", full-width slashes too); a path needs a part
+    and at most 4 (the custom-field validation's rule)."""
+    out: list[str] = []
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, str):
+            raise _Error("filter.bad_value", reason="region")
+        parts = [p.strip() for p in v.replace("／", "/").split("/")]
+        parts = [p for p in parts if p]
+        if not parts or len(parts) > 4:
+            raise _Error("filter.bad_value", reason=v[:60])
+        out.append("/".join(parts))
+    return list(dict.fromkeys(out))
 
 
 def _is_date(value: Any) -> bool:

@@ -13,7 +13,7 @@ MAX_CONDITIONS = 10
 
 Operator = Literal[
     "eq", "ne", "any_of", "none_of", "contains", "not_contains", "starts_with", "contains_any", "contains_all",
-    "empty", "not_empty", "gt", "gte", "lt", "lte", "between", "relative",
+    "empty", "not_empty", "gt", "gte", "lt", "lte", "between", "relative", "within",
 ]
 RelativePreset = Literal["today", "yesterday", "tomorrow", "this_week", "last_week", "this_month", "last_month",
                          "this_year"]
@@ -50,6 +50,9 @@ class Condition(BaseModel):
     - `gt` `gte` `lt` `lte`: a number, a date (`2026-11-01`, a whole day in China Standard Time) or a
       datetime (ISO 8601; without offset = China Standard Time);
     - `between`: `[from, to]`, both inclusive, either may be null;
+    - `within` (region fields, 省/市/区 paths such as `广东省/深圳市`): a path or a list of them; a value
+      matches when it is one of them or lies under one (`广东省` finds `广东省/深圳市/南山区`, not
+      `广东省份`);
     - `relative` (date fields): `"today"`, `"yesterday"`, `"this_week"`, `"this_month"`, … or
       `{"last_days": 7}`, `{"next_days": 3}`, `{"more_than_days_ago": 30}`.
     Employee values may be `"$me"` (the caller)."""

@@ -364,15 +364,26 @@ def put_view(s: Session, actor: Actor, pool: str, body: ListViewBody) -> ListVie
     pinned = _normalize_pinned(s, body.pinned_fields, strict=True)
     sort = paging.parse_sort(s, body.sort).key if body.sort else None
     v = s.scalar(sa.select(ListView).where(ListView.employee_id == actor.employee_id, ListView.pool == pool))
+    before: dict[str, Any] | None = None
     if v is None:
         v = ListView(employee_id=actor.employee_id, pool=pool)
         s.add(v)
+    else:
+        before = {"columns": v.columns, "pinned_fields": v.pinned_fields, "sort": v.sort, "page_size": v.page_size}
     v.columns, v.pinned_fields, v.sort, v.page_size = columns, pinned, sort, body.page_size
     v.updated_at = clock.now()
     s.flush()
+    b, a = audit.diff(before, {"columns": columns, "pinned_fields": pinned, "sort": sort, "page_size": body.page_size})
+    audit.record(s, "list_view.update", "list_view", v.id, actor=actor, before=b, after={"pool": pool, **(a or {})})
     return get_view(s, actor, pool)
 
 
 def reset_view(s: Session, actor: Actor, pool: str) -> None:
     require(actor, "customer.view")
-    s.execute(sa.delete(ListView).where(ListView.employee_id == actor.employee_id, ListView.pool == pool))
+    v = s.scalar(sa.select(ListView).where(ListView.employee_id == actor.employee_id, ListView.pool == pool))
+    if v is None:
+        return
+    audit.record(s, "list_view.reset", "list_view", v.id, actor=actor,
+                 before={"pool": pool, "columns": v.columns, "pinned_fields": v.pinned_fields, "sort": v.sort})
+    s.delete(v)
+    s.flush()

@@ -123,8 +123,9 @@ def _pg_set_tenant(conn: sa.Connection, tenant_id: int | None) -> None:
 
 
 @event.listens_for(Session, "after_begin")
-def _after_begin(session: Session, _tx: Any, conn: sa.Connection) -> None:
-    if conn.dialect.name == "postgresql":
+def _after_begin(session: Session, tx: Any, conn: sa.Connection) -> None:
+    # a savepoint inherits the transaction's setting (set_tenant updates it in place)
+    if conn.dialect.name == "postgresql" and not tx.nested:
         _pg_set_tenant(conn, session.info.get(TENANT_KEY))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from huike.auth.deps import CurrentActor
 from huike.authz import customer_scope, require
@@ -180,15 +180,15 @@ def bulk_restore(body: BulkIds, actor: CurrentActor, db: DB) -> BulkResult:
 
 
 @router.post("/customers/bulk/purge", response_model=BulkResult, tags=["pools"])
-def bulk_purge(body: BulkIds, actor: CurrentActor, db: DB) -> BulkResult:
-    """Delete binned customers for good (admins); audited with their names."""
+def bulk_purge(body: BulkIds, actor: CurrentActor, db: DB, request: Request) -> BulkResult:
+    """Delete binned customers for good (admins); audited with their names. Their attachments go too."""
     require(actor, "pool.recycle_bin")
     require(actor, "customer.delete")
     pools = dict(db.execute(sa.select(Customer.id, Customer.pool).where(customer_scope(actor),
                                                                         Customer.id.in_(body.ids))).all())
     binned = {cid for cid, pool in pools.items() if pool == "recycle_bin"}
     if binned:
-        moves.purge(db, actor, sorted(binned))
+        moves.purge(db, actor, sorted(binned), settings=request.app.state.settings)
     res = moves.BulkResult()
     for cid in dict.fromkeys(body.ids):
         if cid in binned:

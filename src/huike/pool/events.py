@@ -26,7 +26,9 @@ TYPES = ("created", "updated", "marked_valid", "assigned", "claimed", "recycled"
          "opportunity_lost", "opportunity_deleted", "order_created", "order_updated", "order_confirmed",
          "order_completed", "order_cancelled", "won", "contract_created", "contract_updated", "contract_signed",
          "contract_completed", "contract_terminated", "invoice_created", "invoice_issued", "invoice_voided",
-         "payment_plan_added", "payment_plan_deleted", "payment_received", "payment_deleted")
+         "payment_plan_added", "payment_plan_deleted", "payment_received", "payment_deleted",
+         # automatic grading (POOL-16): data {from, to, amount, window_days, source: auto, summary}
+         "level_changed")
 
 
 def record(s: Session, actor: Actor | None, customer_ids: Iterable[int], type_: str,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from huike.audit import service as audit
 from huike.authz import customer_scope, require, units_in_scope
 from huike.authz.actor import Actor
+from huike.config import Settings, get_settings
 from huike.customer.models import Customer, CustomerCollaborator, CustomerFocus, CustomerPhone
 from huike.dictionary.models import CustomerTag, Tag
 from huike.kit import clock
@@ -576,9 +577,12 @@ def restore(s: Session, actor: Actor, ids: Sequence[int]) -> BulkResult:
     return res
 
 
-def purge(s: Session, actor: Actor | None, ids: Sequence[int] | None = None, *, older_than_days: int | None = None
-          ) -> int:
-    """Delete binned customers for good (admins, or the retention job). Audited with the names."""
+def purge(s: Session, actor: Actor | None, ids: Sequence[int] | None = None, *, older_than_days: int | None = None,
+          settings: Settings | None = None) -> int:
+    """Delete binned customers for good (admins, or the retention job). Audited with the names. Their
+    attachments go too: the rows now, the files under `settings`' var directory after the commit."""
+    from huike.attachment import service as attachments
+
     stmt = sa.select(Customer.id, Customer.name).where(Customer.pool == "recycle_bin")
     if actor is not None:
         require(actor, "pool.recycle_bin")
@@ -595,9 +599,11 @@ def purge(s: Session, actor: Actor | None, ids: Sequence[int] | None = None, *, 
     # Customers merged into a purged one keep pointing nowhere rather than blocking the purge.
     s.execute(sa.update(Customer).where(Customer.merged_into_id.in_(victims)).values(merged_into_id=None)
               .execution_options(synchronize_session=False))
+    files = attachments.purge_customers(s, settings or get_settings(), victims)
     s.execute(sa.delete(Customer).where(Customer.id.in_(victims)).execution_options(synchronize_session=False))
     audit.record(s, "customer.purge", "customer", None, actor=actor, actor_name=None if actor else "huike",
-                 before={"customers": [{"id": r.id, "name": r.name} for r in rows]}, after={"count": len(rows)})
+                 before={"customers": [{"id": r.id, "name": r.name} for r in rows]},
+                 after={"count": len(rows), "attachments": files})
     return len(rows)
 
 
@@ -790,6 +796,8 @@ def merge(s: Session, actor: Actor, master_id: int, duplicate_ids: Sequence[int]
             for d in dups:
                 if getattr(d, col):
                     fill[col] = getattr(d, col)
+                    if col == "level":  # and where it came from (POOL-16 automatic grading)
+                        fill["level_source"] = d.level_source
                     break
     now = clock.now()
     s.execute(sa.update(Customer).where(Customer.id == master.id)

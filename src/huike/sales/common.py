@@ -3,6 +3,7 @@ who may act for whom, and the customer's deal facts (won pool, purchases: POOL-8
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from huike.kit import clock
 from huike.kit.db import get_tenant
 from huike.kit.errors import Conflict, Invalid, NotFound
 from huike.kit.money import to_decimal
+from huike.kit.pagination import decode_cursor, encode_cursor
 from huike.org.models import Employee
 from huike.pool import events
 from huike.sales.models import Order, SalesCounter
@@ -58,6 +60,50 @@ def next_number(s: Session, kind: str, taken: Any = None) -> str:
         number = f"{PREFIX[kind]}{value:06d}"
         if taken is None or not taken(number):
             return number
+
+
+def newest_first(s: Session, stmt: Any, id_col: Any, cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+    """One keyset page of a list, newest (highest id) first; the next cursor is the page's last id."""
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(id_col < after)
+    rows = list(s.scalars(stmt.order_by(id_col.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(rows[-1].id) if more else None)
+
+
+# ------------------------------------------------------------------ date-range filters of the lists
+DateRange = tuple[date | None, date | None]
+"""`(from, to)` of a list's date filter: whole days in Asia/Shanghai, both ends inclusive, either open."""
+NO_RANGE: DateRange = (None, None)
+
+
+def day_start(d: date) -> datetime:
+    """The first instant of a day in Asia/Shanghai (an aware datetime)."""
+    return datetime.combine(d, time.min, tzinfo=clock.TZ).astimezone(UTC)
+
+
+def check_range(name: str, rng: DateRange) -> DateRange:
+    """422 invalid_date_range when `{name}_to` is before `{name}_from`."""
+    frm, to = rng
+    if frm is not None and to is not None and to < frm:
+        raise Invalid("invalid_date_range", errors=[{"field": f"{name}_to", "code": "before_from",
+                                                     "message": f"{name}_to is before {name}_from"}])
+    return rng
+
+
+def in_range(col: Any, rng: DateRange) -> list[Any]:
+    """Conditions putting `col` inside the days of `rng`. A DATE column compares with the dates; a
+    timestamp column (UTC) with [00:00 Shanghai of `from`, 00:00 Shanghai of the day after `to`)."""
+    frm, to = rng
+    days = isinstance(col.type, sa.Date)
+    out = []
+    if frm is not None:
+        out.append(col >= (frm if days else day_start(frm)))
+    if to is not None:
+        out.append(col <= to if days else col < day_start(to + timedelta(days=1)))
+    return out
 
 
 def names(s: Session, ids: set[int | None], model: Any = Employee) -> dict[int, str]:
@@ -144,4 +190,7 @@ def refresh_purchases(s: Session, customer_id: int) -> tuple[Decimal, Any]:
               .execution_options(synchronize_session=False))
     row = s.execute(sa.select(Customer.total_purchase, Customer.last_purchase_at)
                     .where(Customer.id == customer_id)).one()
+    from huike.grading.service import regrade_customer
+
+    regrade_customer(s, customer_id)  # automatic grading follows the purchases (POOL-16), when switched on
     return money(row[0]), row[1]

@@ -20,17 +20,20 @@ from huike.customer.models import Customer
 from huike.kit import clock
 from huike.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from huike.kit.i18n import t
-from huike.kit.pagination import decode_cursor, encode_cursor
 from huike.pool import events
 from huike.sales import opportunities
 from huike.sales.common import (
+    NO_RANGE,
     ZERO,
+    DateRange,
     changed,
     employee_for,
     ensure_work,
+    in_range,
     mark_won,
     money,
     names,
+    newest_first,
     next_number,
     record_of,
     visible_customer,
@@ -227,7 +230,9 @@ def terminate(s: Session, actor: Actor, contract_id: int, reason: str) -> Contra
 
 def list_(s: Session, actor: Actor, *, status: str | None = None, customer_id: int | None = None,
           owner_id: int | None = None, q: str | None = None, expiring_within_days: int | None = None,
+          sign: DateRange = NO_RANGE, start: DateRange = NO_RANGE, end: DateRange = NO_RANGE,
           cursor: str | None = None, limit: int = 50) -> tuple[list[Contract], str | None]:
+    """Date ranges (inclusive days): sign_date, start_date, end_date; a contract without the date is not in."""
     require(actor, "contract.view")
     if customer_id is not None:
         visible_customer(s, actor, customer_id)
@@ -242,18 +247,14 @@ def list_(s: Session, actor: Actor, *, status: str | None = None, customer_id: i
         today = clock.today()
         stmt = stmt.where(Contract.status == "signed", Contract.end_date >= today,
                           Contract.end_date <= today + timedelta(days=expiring_within_days))
+    stmt = stmt.where(*in_range(Contract.sign_date, sign), *in_range(Contract.start_date, start),
+                      *in_range(Contract.end_date, end))
     if q and q.strip():
         pat = _like(q.strip())
         stmt = stmt.where(sa.or_(sa.func.lower(Contract.number).like(pat, escape="\\"),
                                  sa.func.lower(Contract.name).like(pat, escape="\\"),
                                  sa.func.lower(Customer.name).like(pat, escape="\\")))
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(Contract.id < after)
-    rows = list(s.scalars(stmt.order_by(Contract.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1].id) if more else None)
+    return newest_first(s, stmt, Contract.id, cursor, limit)
 
 
 def _plans(s: Session, contract_id: int) -> list[PlanRead]:
@@ -384,8 +385,9 @@ def delete_payment(s: Session, actor: Actor, payment_id: int) -> None:
 
 
 def list_payments(s: Session, actor: Actor, *, customer_id: int | None = None, contract_id: int | None = None,
-                  since: date | None = None, until: date | None = None, cursor: str | None = None,
-                  limit: int = 50) -> tuple[list[Payment], str | None]:
+                  since: date | None = None, until: date | None = None, received: DateRange = NO_RANGE,
+                  cursor: str | None = None, limit: int = 50) -> tuple[list[Payment], str | None]:
+    """`since` / `until`: received_on in [since, until) (the statistics drills); `received`: inclusive days."""
     require(actor, "contract.view")
     if customer_id is not None:
         visible_customer(s, actor, customer_id)
@@ -398,13 +400,8 @@ def list_payments(s: Session, actor: Actor, *, customer_id: int | None = None, c
         stmt = stmt.where(Payment.received_on >= since)
     if until is not None:
         stmt = stmt.where(Payment.received_on < until)
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(Payment.id < after)
-    rows = list(s.scalars(stmt.order_by(Payment.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1].id) if more else None)
+    stmt = stmt.where(*in_range(Payment.received_on, received))
+    return newest_first(s, stmt, Payment.id, cursor, limit)
 
 
 def read_payments(s: Session, rows: list[Payment]) -> list[PaymentRead]:
@@ -495,8 +492,10 @@ def void_invoice(s: Session, actor: Actor, invoice_id: int) -> Invoice:
 
 
 def list_invoices(s: Session, actor: Actor, *, customer_id: int | None = None, contract_id: int | None = None,
-                  status: str | None = None, cursor: str | None = None,
-                  limit: int = 50) -> tuple[list[Invoice], str | None]:
+                  status: str | None = None, issued: DateRange = NO_RANGE, created: DateRange = NO_RANGE,
+                  cursor: str | None = None, limit: int = 50) -> tuple[list[Invoice], str | None]:
+    """Date ranges (inclusive Asia/Shanghai days): issue_date (only issued or voided-after-issue invoices
+    have one) and created_at (the application)."""
     require(actor, "contract.view")
     if customer_id is not None:
         visible_customer(s, actor, customer_id)
@@ -507,13 +506,8 @@ def list_invoices(s: Session, actor: Actor, *, customer_id: int | None = None, c
         stmt = stmt.where(Invoice.contract_id == contract_id)
     if status:
         stmt = stmt.where(Invoice.status == status)
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(Invoice.id < after)
-    rows = list(s.scalars(stmt.order_by(Invoice.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1].id) if more else None)
+    stmt = stmt.where(*in_range(Invoice.issue_date, issued), *in_range(Invoice.created_at, created))
+    return newest_first(s, stmt, Invoice.id, cursor, limit)
 
 
 def read_invoices(s: Session, rows: list[Invoice]) -> list[InvoiceRead]:

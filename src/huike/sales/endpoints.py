@@ -3,15 +3,23 @@ payment plans, payments, invoices. Shapes and rules: /work/notes/SALES_API.md.""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from datetime import date, datetime
+from types import UnionType
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 import huike.sales.attachments  # record kind "contract" for files
 import huike.sales.reminders  # noqa: F401  (registers the contract_expiry reminder)
 from huike.auth.deps import CurrentActor
+from huike.authz.actor import Actor
 from huike.kit.web import DB, UnitOfWorkRoute
 from huike.sales import contracts, opportunities, orders, settings
+from huike.sales.common import NO_RANGE, DateRange, check_range
 from huike.sales.schemas import (
     Advance,
     CancelBody,
@@ -63,6 +71,63 @@ router = APIRouter(route_class=UnitOfWorkRoute, tags=["sales"])
 Cursor = Query(None, max_length=200)
 Limit = Query(50, ge=1, le=200)
 C = "/customers/{customer_id}"
+P = inspect.Parameter
+
+
+def _dates(name: str, what: str) -> Any:
+    """A parameter type: the query pair `{name}_from` / `{name}_to` of a list's date filter (whole Asia/Shanghai
+    days, both inclusive, either may be left out) as one DateRange; 422 invalid_date_range when it ends first."""
+    def dependency(**kw: date | None) -> DateRange:
+        return check_range(name, (kw[f"{name}_from"], kw[f"{name}_to"]))
+
+    dependency.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
+        P(f"{name}_{end}", P.KEYWORD_ONLY, annotation=date | None,
+          default=Query(None, description=f"{what}: {day} (YYYY-MM-DD, Asia/Shanghai, inclusive)"))
+        for end, day in (("from", "first day"), ("to", "last day"))])
+    return Annotated[DateRange, Depends(dependency)]
+
+
+Reader = tuple[type[BaseModel], Callable[[Session, Any], Any]]  # the answer's model, and how one record reads
+
+
+def _transitions(read: Reader, table: list[tuple[str, str, Any, Callable[..., Any], str | None]]) -> None:
+    """POST routes that move one record along its status (confirm, sign, issue …), from a table of
+    (path, route name, request body, act, doc): `act(db, actor, record_id, body)` moves the record, the
+    answer is the record as `read` shows it. The body is a model (required), `Model | None` (optional)
+    or None (no body). The route name keeps the operation id (confirm_order_orders__order_id__confirm_post)."""
+    for path, name, body, act, doc in table:
+        _transition(read, path, name, body, act, doc)
+
+
+def _transition(read: Reader, path: str, name: str, body: Any, act: Callable[..., Any], doc: str | None) -> None:
+    model, reader = read
+    id_name = path.split("{", 1)[1].split("}", 1)[0]
+
+    def endpoint(**kw: Any) -> Any:
+        return reader(kw["db"], act(kw["db"], kw["actor"], kw[id_name], kw.get("body")))
+
+    params = [P(id_name, P.KEYWORD_ONLY, annotation=int), P("actor", P.KEYWORD_ONLY, annotation=CurrentActor),
+              P("db", P.KEYWORD_ONLY, annotation=DB)]
+    if body is not None:
+        optional = isinstance(body, UnionType) and type(None) in body.__args__
+        params.append(P("body", P.KEYWORD_ONLY, annotation=body, default=None if optional else P.empty))
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    router.add_api_route(path, endpoint, methods=["POST"], response_model=model, name=name, description=doc)
+
+
+def _no_body(act: Callable[[Session, Actor, int], Any]) -> Callable[..., Any]:
+    """An act of a transition without a request body."""
+    return lambda db, actor, record_id, body: act(db, actor, record_id)
+
+
+def _customer_list(kind: str, page: type[BaseModel], list_: Callable[..., Any], read: Callable[..., Any]) -> None:
+    """GET /customers/{customer_id}/{kind}: the customer's records, newest first (404 out of scope)."""
+    def endpoint(customer_id: int, actor: CurrentActor, db: DB, cursor: str | None = Cursor,
+                 limit: int = Limit) -> Any:
+        rows, nxt = list_(db, actor, customer_id=customer_id, cursor=cursor, limit=limit)
+        return page(items=read(db, rows), next_cursor=nxt)
+
+    router.add_api_route(f"{C}/{kind}", endpoint, methods=["GET"], response_model=page, name=f"customer_{kind}")
 
 
 # ------------------------------------------------------------------ settings
@@ -129,24 +194,37 @@ def delete_lost_reason(reason_id: int, actor: CurrentActor, db: DB) -> Response:
 
 
 # ------------------------------------------------------------------ opportunities
+OppCreated = _dates("created", "created_at (创建日期)")
+OppExpectedClose = _dates("expected_close", "expected_close_date (预计成交日期)")
+OppWon = _dates("won", "won_at (成单日期)")
+OppLost = _dates("lost", "lost_at (丢单日期)")
+
+
 @router.get("/opportunities", response_model=OpportunityPage)
 def list_opportunities(actor: CurrentActor, db: DB, status: OpportunityStatus | None = None,
                        q: str | None = Query(None, max_length=100), customer_id: int | None = None,
                        owner_id: int | None = None, stage_id: int | None = None,
                        mine: bool = Query(False, description="only opportunities the caller owns"),
-                       cursor: str | None = Cursor, limit: int = Limit) -> OpportunityPage:
-    """新机会 (open) / 已成单 (won) / 已丢单 (lost); q searches number, customer name and opportunity name."""
+                       created: OppCreated = NO_RANGE, expected_close: OppExpectedClose = NO_RANGE,
+                       won: OppWon = NO_RANGE, lost: OppLost = NO_RANGE, cursor: str | None = Cursor, limit: int = Limit) -> OpportunityPage:
+    """新机会 (open) / 已成单 (won) / 已丢单 (lost); q searches number, customer name and opportunity name;
+    date filters are whole Asia/Shanghai days, both ends inclusive."""
     rows, nxt = opportunities.list_(db, actor, status=status, q=q, customer_id=customer_id,
                                     owner_id=actor.employee_id if mine else owner_id, stage_id=stage_id,
+                                    created=created, expected_close=expected_close, won=won, lost=lost,
                                     cursor=cursor, limit=limit)
     return OpportunityPage(items=opportunities.read_many(db, rows), next_cursor=nxt)
 
 
 @router.get("/opportunities/summary", response_model=MonthlySummary)
 def opportunity_summary(actor: CurrentActor, db: DB, month: str | None = Query(None, max_length=7),
-                        owner_id: int | None = None) -> MonthlySummary:
-    """The month's totals of new, won and lost opportunities (Asia/Shanghai months)."""
-    return opportunities.summary(db, actor, month, owner_id)
+                        owner_id: int | None = None,
+                        since: Annotated[date | None, Query(description="first day of a period, not with month")] = None,
+                        until: Annotated[date | None, Query(description="last day of that period, inclusive")] = None,
+                        ) -> MonthlySummary:
+    """Totals of new, won and lost opportunities in a month (YYYY-MM, default this month) or in since…until
+    (whole Asia/Shanghai days, inclusive; not with month) — equal to the list with created_/won_/lost_from…to."""
+    return opportunities.summary(db, actor, month, owner_id, since=since, until=until)
 
 
 @router.get("/opportunities/funnel", response_model=Funnel)
@@ -154,11 +232,7 @@ def opportunity_funnel(actor: CurrentActor, db: DB, owner_id: int | None = None)
     return opportunities.funnel(db, actor, owner_id)
 
 
-@router.get(C + "/opportunities", response_model=OpportunityPage)
-def customer_opportunities(customer_id: int, actor: CurrentActor, db: DB, cursor: str | None = Cursor,
-                           limit: int = Limit) -> OpportunityPage:
-    rows, nxt = opportunities.list_(db, actor, customer_id=customer_id, cursor=cursor, limit=limit)
-    return OpportunityPage(items=opportunities.read_many(db, rows), next_cursor=nxt)
+_customer_list("opportunities", OpportunityPage, opportunities.list_, opportunities.read_many)
 
 
 @router.post(C + "/opportunities", response_model=OpportunityRead, status_code=201)
@@ -176,10 +250,10 @@ def update_opportunity(opportunity_id: int, body: OpportunityUpdate, actor: Curr
     return opportunities.read_many(db, [opportunities.update(db, actor, opportunity_id, body)])[0]
 
 
-@router.post("/opportunities/{opportunity_id}/advance", response_model=OpportunityRead)
-def advance_opportunity(opportunity_id: int, body: Advance, actor: CurrentActor, db: DB) -> OpportunityRead:
-    """推进阶段 with a note (lands on the customer's timeline); the lost stage needs a lost reason."""
-    return opportunities.read_many(db, [opportunities.advance(db, actor, opportunity_id, body)])[0]
+_transitions((OpportunityRead, lambda db, o: opportunities.read_many(db, [o])[0]), [
+    ("/opportunities/{opportunity_id}/advance", "advance_opportunity", Advance, opportunities.advance,
+     "推进阶段 with a note (lands on the customer's timeline); the lost stage needs a lost reason."),
+])
 
 
 @router.get("/opportunities/{opportunity_id}/history", response_model=list[StageChangeRead])
@@ -223,21 +297,23 @@ def update_product(product_id: int, body: ProductUpdate, actor: CurrentActor, db
 
 
 # ------------------------------------------------------------------ orders
+OrderDeal = _dates("deal", "deal_at (成交日期)")
+
+
 @router.get("/orders", response_model=OrderPage)
 def list_orders(actor: CurrentActor, db: DB, status: OrderStatus | None = None, customer_id: int | None = None,
                 opportunity_id: int | None = None, staff_id: int | None = None,
-                q: str | None = Query(None, max_length=100), since: datetime | None = None,
-                until: datetime | None = None, cursor: str | None = Cursor, limit: int = Limit) -> OrderPage:
+                q: str | None = Query(None, max_length=100),
+                since: Annotated[datetime | None, Query(description="deal_at ≥ this instant (statistics drills)")] = None,
+                until: Annotated[datetime | None, Query(description="deal_at < this instant (statistics drills)")] = None,
+                deal: OrderDeal = NO_RANGE, cursor: str | None = Cursor, limit: int = Limit) -> OrderPage:
     rows, nxt = orders.list_(db, actor, status=status, customer_id=customer_id, opportunity_id=opportunity_id,
-                             staff_id=staff_id, q=q, since=since, until=until, cursor=cursor, limit=limit)
+                             staff_id=staff_id, q=q, since=since, until=until, deal=deal, cursor=cursor,
+                             limit=limit)
     return OrderPage(items=orders.read_many(db, rows), next_cursor=nxt)
 
 
-@router.get(C + "/orders", response_model=OrderPage)
-def customer_orders(customer_id: int, actor: CurrentActor, db: DB, cursor: str | None = Cursor,
-                    limit: int = Limit) -> OrderPage:
-    rows, nxt = orders.list_(db, actor, customer_id=customer_id, cursor=cursor, limit=limit)
-    return OrderPage(items=orders.read_many(db, rows), next_cursor=nxt)
+_customer_list("orders", OrderPage, orders.list_, orders.read_many)
 
 
 @router.post(C + "/orders", response_model=OrderRead, status_code=201)
@@ -256,38 +332,35 @@ def update_order(order_id: int, body: OrderUpdate, actor: CurrentActor, db: DB) 
     return orders.read_many(db, [orders.update(db, actor, order_id, body)])[0]
 
 
-@router.post("/orders/{order_id}/confirm", response_model=OrderRead)
-def confirm_order(order_id: int, actor: CurrentActor, db: DB) -> OrderRead:
-    return orders.read_many(db, [orders.confirm(db, actor, order_id)])[0]
-
-
-@router.post("/orders/{order_id}/complete", response_model=OrderRead)
-def complete_order(order_id: int, actor: CurrentActor, db: DB) -> OrderRead:
-    """The customer becomes won; under restrict-manual-won the linked opportunity too."""
-    return orders.read_many(db, [orders.complete(db, actor, order_id)])[0]
-
-
-@router.post("/orders/{order_id}/cancel", response_model=OrderRead)
-def cancel_order(order_id: int, actor: CurrentActor, db: DB, body: CancelBody | None = None) -> OrderRead:
-    return orders.read_many(db, [orders.cancel(db, actor, order_id, body.reason if body else None)])[0]
+_transitions((OrderRead, lambda db, o: orders.read_many(db, [o])[0]), [
+    ("/orders/{order_id}/confirm", "confirm_order", None, _no_body(orders.confirm), None),
+    ("/orders/{order_id}/complete", "complete_order", None, _no_body(orders.complete),
+     "The customer becomes won; under restrict-manual-won the linked opportunity too."),
+    ("/orders/{order_id}/cancel", "cancel_order", CancelBody | None,
+     lambda db, actor, i, body: orders.cancel(db, actor, i, body.reason if body else None), None),
+])
 
 
 # ------------------------------------------------------------------ contracts
+ContractSign = _dates("sign", "sign_date (签订日期)")
+ContractStart = _dates("start", "start_date (开始日期)")
+ContractEnd = _dates("end", "end_date (到期日期)")
+PaymentReceived = _dates("received", "received_on (回款日期)")
+
+
 @router.get("/contracts", response_model=ContractPage)
 def list_contracts(actor: CurrentActor, db: DB, status: ContractStatus | None = None, customer_id: int | None = None,
                    owner_id: int | None = None, q: str | None = Query(None, max_length=100),
                    expiring_within_days: int | None = Query(None, ge=0, le=3650),
+                   sign: ContractSign = NO_RANGE, start: ContractStart = NO_RANGE, end: ContractEnd = NO_RANGE,
                    cursor: str | None = Cursor, limit: int = Limit) -> ContractPage:
     rows, nxt = contracts.list_(db, actor, status=status, customer_id=customer_id, owner_id=owner_id, q=q,
-                                expiring_within_days=expiring_within_days, cursor=cursor, limit=limit)
+                                expiring_within_days=expiring_within_days, sign=sign, start=start, end=end,
+                                cursor=cursor, limit=limit)
     return ContractPage(items=contracts.read_many(db, rows), next_cursor=nxt)
 
 
-@router.get(C + "/contracts", response_model=ContractPage)
-def customer_contracts(customer_id: int, actor: CurrentActor, db: DB, cursor: str | None = Cursor,
-                       limit: int = Limit) -> ContractPage:
-    rows, nxt = contracts.list_(db, actor, customer_id=customer_id, cursor=cursor, limit=limit)
-    return ContractPage(items=contracts.read_many(db, rows), next_cursor=nxt)
+_customer_list("contracts", ContractPage, contracts.list_, contracts.read_many)
 
 
 @router.post(C + "/contracts", response_model=ContractRead, status_code=201)
@@ -305,21 +378,14 @@ def update_contract(contract_id: int, body: ContractUpdate, actor: CurrentActor,
     return contracts.read_many(db, [contracts.update(db, actor, contract_id, body)], with_plans=True)[0]
 
 
-@router.post("/contracts/{contract_id}/sign", response_model=ContractRead)
-def sign_contract(contract_id: int, actor: CurrentActor, db: DB, body: SignBody | None = None) -> ContractRead:
-    """签订: the customer becomes won."""
-    c = contracts.sign(db, actor, contract_id, body.sign_date if body else None)
-    return contracts.read_many(db, [c], with_plans=True)[0]
-
-
-@router.post("/contracts/{contract_id}/complete", response_model=ContractRead)
-def complete_contract(contract_id: int, actor: CurrentActor, db: DB) -> ContractRead:
-    return contracts.read_many(db, [contracts.complete(db, actor, contract_id)], with_plans=True)[0]
-
-
-@router.post("/contracts/{contract_id}/terminate", response_model=ContractRead)
-def terminate_contract(contract_id: int, body: TerminateBody, actor: CurrentActor, db: DB) -> ContractRead:
-    return contracts.read_many(db, [contracts.terminate(db, actor, contract_id, body.reason)], with_plans=True)[0]
+_transitions((ContractRead, lambda db, c: contracts.read_many(db, [c], with_plans=True)[0]), [
+    ("/contracts/{contract_id}/sign", "sign_contract", SignBody | None,
+     lambda db, actor, i, body: contracts.sign(db, actor, i, body.sign_date if body else None),
+     "签订: the customer becomes won."),
+    ("/contracts/{contract_id}/complete", "complete_contract", None, _no_body(contracts.complete), None),
+    ("/contracts/{contract_id}/terminate", "terminate_contract", TerminateBody,
+     lambda db, actor, i, body: contracts.terminate(db, actor, i, body.reason), None),
+])
 
 
 @router.post("/contracts/{contract_id}/payment-plans", response_model=PlanRead, status_code=201)
@@ -347,35 +413,32 @@ def delete_payment(payment_id: int, actor: CurrentActor, db: DB) -> Response:
 
 @router.get("/payments", response_model=PaymentPage)
 def list_payments(actor: CurrentActor, db: DB, customer_id: int | None = None, contract_id: int | None = None,
-                  since: date | None = None, until: date | None = None, cursor: str | None = Cursor,
-                  limit: int = Limit) -> PaymentPage:
+                  since: Annotated[date | None, Query(description="received_on ≥ this day (statistics drills)")] = None,
+                  until: Annotated[date | None, Query(description="received_on < this day (statistics drills)")] = None,
+                  received: PaymentReceived = NO_RANGE, cursor: str | None = Cursor, limit: int = Limit) -> PaymentPage:
     rows, nxt = contracts.list_payments(db, actor, customer_id=customer_id, contract_id=contract_id, since=since,
-                                        until=until, cursor=cursor, limit=limit)
+                                        until=until, received=received, cursor=cursor, limit=limit)
     return PaymentPage(items=contracts.read_payments(db, rows), next_cursor=nxt)
 
 
-@router.get(C + "/payments", response_model=PaymentPage)
-def customer_payments(customer_id: int, actor: CurrentActor, db: DB, cursor: str | None = Cursor,
-                      limit: int = Limit) -> PaymentPage:
-    rows, nxt = contracts.list_payments(db, actor, customer_id=customer_id, cursor=cursor, limit=limit)
-    return PaymentPage(items=contracts.read_payments(db, rows), next_cursor=nxt)
+_customer_list("payments", PaymentPage, contracts.list_payments, contracts.read_payments)
 
 
 # ------------------------------------------------------------------ invoices
+InvoiceIssued = _dates("issued", "issue_date (开票日期)")
+InvoiceCreated = _dates("created", "created_at (申请日期)")
+
+
 @router.get("/invoices", response_model=InvoicePage)
 def list_invoices(actor: CurrentActor, db: DB, customer_id: int | None = None, contract_id: int | None = None,
-                  status: InvoiceStatus | None = None, cursor: str | None = Cursor,
-                  limit: int = Limit) -> InvoicePage:
+                  status: InvoiceStatus | None = None,
+                  issued: InvoiceIssued = NO_RANGE, created: InvoiceCreated = NO_RANGE, cursor: str | None = Cursor, limit: int = Limit) -> InvoicePage:
     rows, nxt = contracts.list_invoices(db, actor, customer_id=customer_id, contract_id=contract_id, status=status,
-                                        cursor=cursor, limit=limit)
+                                        issued=issued, created=created, cursor=cursor, limit=limit)
     return InvoicePage(items=contracts.read_invoices(db, rows), next_cursor=nxt)
 
 
-@router.get(C + "/invoices", response_model=InvoicePage)
-def customer_invoices(customer_id: int, actor: CurrentActor, db: DB, cursor: str | None = Cursor,
-                      limit: int = Limit) -> InvoicePage:
-    rows, nxt = contracts.list_invoices(db, actor, customer_id=customer_id, cursor=cursor, limit=limit)
-    return InvoicePage(items=contracts.read_invoices(db, rows), next_cursor=nxt)
+_customer_list("invoices", InvoicePage, contracts.list_invoices, contracts.read_invoices)
 
 
 @router.post(C + "/invoices", response_model=InvoiceRead, status_code=201)
@@ -388,15 +451,11 @@ def get_invoice(invoice_id: int, actor: CurrentActor, db: DB) -> InvoiceRead:
     return contracts.read_invoices(db, [contracts.get_invoice(db, actor, invoice_id)])[0]
 
 
-@router.post("/invoices/{invoice_id}/issue", response_model=InvoiceRead)
-def issue_invoice(invoice_id: int, body: IssueBody, actor: CurrentActor, db: DB) -> InvoiceRead:
-    inv = contracts.issue_invoice(db, actor, invoice_id, body.invoice_no, body.issue_date)
-    return contracts.read_invoices(db, [inv])[0]
-
-
-@router.post("/invoices/{invoice_id}/void", response_model=InvoiceRead)
-def void_invoice(invoice_id: int, actor: CurrentActor, db: DB) -> InvoiceRead:
-    return contracts.read_invoices(db, [contracts.void_invoice(db, actor, invoice_id)])[0]
+_transitions((InvoiceRead, lambda db, i: contracts.read_invoices(db, [i])[0]), [
+    ("/invoices/{invoice_id}/issue", "issue_invoice", IssueBody,
+     lambda db, actor, i, body: contracts.issue_invoice(db, actor, i, body.invoice_no, body.issue_date), None),
+    ("/invoices/{invoice_id}/void", "void_invoice", None, _no_body(contracts.void_invoice), None),
+])
 
 
 @router.get(C + "/sales-summary", response_model=SalesSummary)

@@ -4,7 +4,7 @@ lists 新机会 / 已成单 / 已丢单 with quick search, monthly totals, the f
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,15 +18,19 @@ from huike.customer.models import Customer
 from huike.followup.access import ensure_can_work
 from huike.kit import clock
 from huike.kit.errors import Conflict, Invalid
-from huike.kit.pagination import decode_cursor, encode_cursor
 from huike.pool import events
 from huike.sales import settings
 from huike.sales.common import (
+    NO_RANGE,
     ZERO,
+    DateRange,
     changed,
+    day_start,
     employee_for,
+    in_range,
     money,
     names,
+    newest_first,
     next_number,
     record_of,
     visible_customer,
@@ -291,7 +295,11 @@ def _scoped(actor: Actor) -> sa.Select[Any]:
 
 def list_(s: Session, actor: Actor, *, status: str | None = None, q: str | None = None,
           customer_id: int | None = None, owner_id: int | None = None, stage_id: int | None = None,
-          cursor: str | None = None, limit: int = 50) -> tuple[list[Opportunity], str | None]:
+          created: DateRange = NO_RANGE, expected_close: DateRange = NO_RANGE, won: DateRange = NO_RANGE,
+          lost: DateRange = NO_RANGE, cursor: str | None = None,
+          limit: int = 50) -> tuple[list[Opportunity], str | None]:
+    """Date ranges are whole Asia/Shanghai days, inclusive: created_at, expected_close_date, won_at, lost_at
+    (a won / lost range only finds opportunities that are won / lost now: moving back clears the date)."""
     require(actor, "opportunity.view")
     if customer_id is not None:
         visible_customer(s, actor, customer_id)
@@ -304,18 +312,15 @@ def list_(s: Session, actor: Actor, *, status: str | None = None, q: str | None 
         stmt = stmt.where(Opportunity.owner_id == owner_id)
     if stage_id is not None:
         stmt = stmt.where(Opportunity.stage_id == stage_id)
+    stmt = stmt.where(*in_range(Opportunity.created_at, created),
+                      *in_range(Opportunity.expected_close_date, expected_close),
+                      *in_range(Opportunity.won_at, won), *in_range(Opportunity.lost_at, lost))
     if q and q.strip():
         pat = _like(q.strip())
         stmt = stmt.where(sa.or_(sa.func.lower(Opportunity.number).like(pat, escape="\\"),
                                  sa.func.lower(Opportunity.name).like(pat, escape="\\"),
                                  sa.func.lower(Customer.name).like(pat, escape="\\")))
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(Opportunity.id < after)
-    rows = list(s.scalars(stmt.order_by(Opportunity.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1].id) if more else None)
+    return newest_first(s, stmt, Opportunity.id, cursor, limit)
 
 
 def history(s: Session, actor: Actor, opportunity_id: int) -> list[StageChangeRead]:
@@ -334,7 +339,23 @@ def history(s: Session, actor: Actor, opportunity_id: int) -> list[StageChangeRe
                             actor_name=actors.get(r.actor_id) if r.actor_id else None, at=r.at) for r in rows]
 
 
-def _month(month: str | None) -> tuple[str, datetime, datetime]:
+def _period(month: str | None, since: date | None, until: date | None) -> tuple[str | None, date, date]:
+    """The summary's days: a month (YYYY-MM, default this month, Asia/Shanghai) or since…until inclusive."""
+    if since is not None or until is not None:
+        if month is not None:
+            raise Invalid("invalid_period", reason="month or since/until", errors=[
+                {"field": "month", "code": "with_range", "message": "give a month or since/until, not both"}])
+        if since is None or until is None:
+            raise Invalid("invalid_period", reason="since, until", errors=[
+                {"field": "since" if since is None else "until", "code": "missing",
+                 "message": "a range needs since and until"}])
+        if until < since:
+            raise Invalid("invalid_period", reason="until < since", errors=[
+                {"field": "until", "code": "before_since", "message": "until is before since"}])
+        if (until - since).days > 3660:
+            raise Invalid("invalid_period", reason="> 10 years", errors=[
+                {"field": "until", "code": "too_long", "message": "at most ten years"}])
+        return None, since, until
     today = clock.today()
     if month is None:
         y, m = today.year, today.month
@@ -344,15 +365,17 @@ def _month(month: str | None) -> tuple[str, datetime, datetime]:
             date(y, m, 1)
         except ValueError:
             raise Invalid("invalid_period") from None
-    start = datetime(y, m, 1, tzinfo=clock.TZ)
-    end = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=clock.TZ)
-    return f"{y:04d}-{m:02d}", start, end
+    first = date(y, m, 1)
+    return f"{y:04d}-{m:02d}", first, date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
 
 
-def summary(s: Session, actor: Actor, month: str | None, owner_id: int | None = None) -> MonthlySummary:
-    """Monthly totals (SALES-4): new = created in the month, won = won_at in it, lost = lost_at in it."""
+def summary(s: Session, actor: Actor, month: str | None, owner_id: int | None = None, *,
+            since: date | None = None, until: date | None = None) -> MonthlySummary:
+    """Totals of a period (SALES-4), a month by default: new = created in it, won = won_at in it, lost =
+    lost_at in it — the same opportunities as the list with created_/won_/lost_ from…to set to the period."""
     require(actor, "opportunity.view")
-    label, start, end = _month(month)
+    label, first, last = _period(month, since, until)
+    start, end = day_start(first), day_start(last + timedelta(days=1))
 
     def total(col: Any, extra: Any = None) -> Total:
         stmt = (sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Opportunity.amount), 0))
@@ -365,7 +388,7 @@ def summary(s: Session, actor: Actor, month: str | None, owner_id: int | None = 
         n, amount = s.execute(stmt).one()
         return Total(count=n, amount=money(amount))
 
-    return MonthlySummary(month=label, new=total(Opportunity.created_at),
+    return MonthlySummary(month=label, since=first, until=last, new=total(Opportunity.created_at),
                           won=total(Opportunity.won_at, Opportunity.status == "won"),
                           lost=total(Opportunity.lost_at, Opportunity.status == "lost"))
 

@@ -20,17 +20,20 @@ from huike.customer.models import Customer
 from huike.kit import clock
 from huike.kit.errors import Conflict, Invalid, NotFound
 from huike.kit.i18n import t
-from huike.kit.pagination import decode_cursor, encode_cursor
 from huike.pool import events
 from huike.sales import opportunities, settings
 from huike.sales.common import (
+    NO_RANGE,
     ZERO,
+    DateRange,
     changed,
     employee_for,
     ensure_work,
+    in_range,
     mark_won,
     money,
     names,
+    newest_first,
     next_number,
     record_of,
     refresh_purchases,
@@ -134,13 +137,7 @@ def list_products(s: Session, *, q: str | None = None, category: str | None = No
         stmt = stmt.where(Product.category == category)
     if on_sale is not None:
         stmt = stmt.where(Product.on_sale.is_(on_sale))
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(Product.id < after)
-    rows = list(s.scalars(stmt.order_by(Product.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1].id) if more else None)
+    return newest_first(s, stmt, Product.id, cursor, limit)
 
 
 def categories(s: Session) -> list[str]:
@@ -354,8 +351,10 @@ def cancel(s: Session, actor: Actor, order_id: int, reason: str | None) -> Order
 
 def list_(s: Session, actor: Actor, *, status: str | None = None, customer_id: int | None = None,
           opportunity_id: int | None = None, staff_id: int | None = None, q: str | None = None,
-          since: datetime | None = None, until: datetime | None = None, cursor: str | None = None,
-          limit: int = 50) -> tuple[list[Order], str | None]:
+          since: datetime | None = None, until: datetime | None = None, deal: DateRange = NO_RANGE,
+          cursor: str | None = None, limit: int = 50) -> tuple[list[Order], str | None]:
+    """`since` / `until`: deal_at in [since, until) as instants (the statistics drills); `deal`: deal_at
+    on whole Asia/Shanghai days, inclusive (the list's date filter)."""
     require(actor, "order.view")
     if customer_id is not None:
         visible_customer(s, actor, customer_id)
@@ -372,17 +371,12 @@ def list_(s: Session, actor: Actor, *, status: str | None = None, customer_id: i
         stmt = stmt.where(Order.deal_at >= since)
     if until is not None:
         stmt = stmt.where(Order.deal_at < until)
+    stmt = stmt.where(*in_range(Order.deal_at, deal))
     if q and q.strip():
         pat = _like(q.strip())
         stmt = stmt.where(sa.or_(sa.func.lower(Order.number).like(pat, escape="\\"),
                                  sa.func.lower(Customer.name).like(pat, escape="\\")))
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(Order.id < after)
-    rows = list(s.scalars(stmt.order_by(Order.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1].id) if more else None)
+    return newest_first(s, stmt, Order.id, cursor, limit)
 
 
 def read_many(s: Session, rows: list[Order]) -> list[OrderRead]:

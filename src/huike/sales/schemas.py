@@ -172,7 +172,11 @@ class Total(BaseModel):
 
 
 class MonthlySummary(BaseModel):
-    month: str
+    """New / won / lost totals of a period: a month, or the days since…until (both inclusive, Asia/Shanghai)."""
+
+    month: str | None = Field(description="YYYY-MM when the period is a month, null for since…until")
+    since: date = Field(description="first day of the period")
+    until: date = Field(description="last day of the period, inclusive")
     new: Total
     won: Total
     lost: Total

@@ -2,7 +2,9 @@
 
 A card is one figure with its drill target, computed like the statistics: customer cards are the exact
 count of their customer list (`find.service.count`, the code of `GET /customers/count`); the others
-count the rows of their list route under `authz.customer_scope`. Days and months are Asia/Shanghai."""
+count the rows of their list route under `authz.customer_scope`. The whole-list customer cards (new this
+month, the public pool) are counted from the statistics rollup like `GET /stats/customers` (the same
+count). Days and months are Asia/Shanghai."""
 
 from __future__ import annotations
 
@@ -45,8 +47,12 @@ class CardDef:
 def _customers(pool: str, *conds: Callable[[], dict[str, Any]]) -> Callable[[Session, Actor], Figure]:
     def compute(s: Session, actor: Actor) -> Figure:
         conditions = [c() for c in conds]
-        flt = Filter.model_validate({"conditions": conditions}) if conditions else None
-        n, _ = find.count(s, actor, pool, flt=flt, exact=True)
+        if pool in ("all", "public") and conds in ((), (_month,)):
+            # whole lists: counted from the statistics rollup (stats.service.customer_count)
+            n = service.customer_count(s, actor, pool, service.period("this_month") if conds else None)
+        else:
+            flt = Filter.model_validate({"conditions": conditions}) if conditions else None
+            n, _ = find.count(s, actor, pool, flt=flt, exact=True)
         return Figure(count=n, drill=service.customers_drill(pool, conditions))
     return compute
 

@@ -3,10 +3,12 @@ stage with its forecast; per salesperson customers, conversion, pipeline, deals 
 
 One rule makes every figure equal to the list it drills into: a figure is counted by the *list's own
 conditions* under the *one* visibility condition.
-- Customer figures run on `find.service.base_query(actor, "all")` (= `customer_scope AND pool_condition`,
-  the query of `GET /customers`), and each group is a condition of the find filter language, compiled
-  by the same `find.filters.Compiler` (`created_at between`, `customer_type`, `source` with its 小类);
-  the drill is that filter.
+- Customer figures count the list of `GET /customers` (`customer_scope AND pool_condition(all)`) from the
+  rollups the database keeps (`stats.rollup`: counts per department × owner × pool × type × source ×
+  industry, and per created day), with the scope stated on the rollup's columns (`authz.scope_reach`,
+  `authz.scope_limits`) plus a live count of customers visible only as a collaborator; each group is a
+  condition of the find filter language (`created_at between` = the Shanghai days of `created_day`,
+  `customer_type` = `kind`, `source` with its 小类); the drill is that filter.
 - Sales and follow-up figures join the customer and apply `authz.customer_scope(actor)` with exactly the
   conditions of the list route named in the drill (`GET /opportunities?status=&owner_id=&stage_id=`,
   `GET /orders?status=completed&staff_id=&since=&until=`, `GET /followups?author_id=&since=&until=`,
@@ -25,20 +27,30 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from huike.authz import customer_scope, require, units_in_scope
+from huike.authz import (
+    customer_scope,
+    everything,
+    only_assisting,
+    pool_condition,
+    require,
+    scope_limits,
+    scope_reach,
+    units_in_scope,
+)
 from huike.authz.actor import Actor
 from huike.customer.models import Customer
 from huike.customer.service import type_conditions
 from huike.dictionary.models import DictItem
-from huike.find import service as find
 from huike.find.filters import Compiler
 from huike.find.schemas import Filter
 from huike.followup.models import Followup
 from huike.kit import clock, context
+from huike.kit.db import get_tenant
 from huike.kit.errors import Invalid
 from huike.org.models import Employee, Role
 from huike.sales import settings as sales_settings
 from huike.sales.models import Opportunity, Order
+from huike.stats import rollup
 from huike.stats.schemas import (
     CustomerStats,
     Drill,
@@ -190,7 +202,7 @@ def in_scope(stmt: Any, actor: Actor, customer_id: Any) -> Any:
     tenant (an admin: the condition is constant true) the join is left out — every record has its
     customer (NOT NULL foreign key, same tenant), so the rows are the same without reading customers."""
     cond = customer_scope(actor)
-    if isinstance(cond, sa.sql.elements.True_):
+    if everything(cond):
         return stmt
     return stmt.join(Customer, Customer.id == customer_id).where(cond)
 
@@ -201,24 +213,72 @@ def _kind() -> Any:
 
 
 # ====================================================================== customers
+# Customer figures read the rollups kept by the database (stats.rollup), under the scope expressed on
+# their columns (`authz.scope_reach` AND `authz.scope_limits` AND the "all" list's pool != recycle_bin),
+# plus a live count of the customers in scope only as a collaborator (`authz.only_assisting`), grouped
+# the same way: the sum is exactly the count of the list the figure drills into.
+def _rollup_where(s: Session, actor: Actor, t: Any) -> list[Any]:
+    require(actor, "customer.view")  # what GET /customers needs
+    return [t.c.tenant_id == get_tenant(s),
+            scope_reach(actor, t.c.department_id, t.c.owner_id, t.c.pool), *scope_limits(actor, t.c.pool),
+            t.c.pool != "recycle_bin"]
+
+
+def _assisting_only(s: Session, actor: Actor) -> list[Any] | None:
+    """The live correction's conditions on customers (None: the reach is the whole tenant)."""
+    extra = only_assisting(actor)
+    return None if extra is None else [Customer.tenant_id == get_tenant(s), extra, pool_condition(actor, "all")]
+
+
+def customer_count(s: Session, actor: Actor, pool: str = "all", p: Period | None = None) -> int:
+    """What `GET /customers/count?pool=all|public` (with `created_at between` the period) answers, from
+    the rollups: the work panel's whole-list cards."""
+    assert pool in ("all", "public")
+    t = rollup.counts(daily=p is not None)
+    conds = _rollup_where(s, actor, t)
+    extra = _assisting_only(s, actor)
+    if pool == "public":
+        conds.append(t.c.pool == "public")
+        extra = None  # the public pool is in everyone's reach: no customer of it is visible only as assisting
+    if p is not None:
+        conds += [t.c.created_day >= p.since, t.c.created_day <= p.until]
+    n = int(s.scalar(sa.select(sa.func.coalesce(sa.func.sum(t.c.n), 0)).where(*conds)) or 0)
+    if extra is not None:
+        if p is not None:
+            extra.append(compile_conditions(s, actor, c_created(p)))
+        n += int(s.scalar(sa.select(sa.func.count()).select_from(Customer).where(*extra)) or 0)
+    return n
+
+
 def customer_stats(s: Session, actor: Actor, p: Period) -> CustomerStats:
     require(actor, "stats.view")
-    base = find.base_query(s, actor, "all", None)  # customer.view; scope AND every pool but the bin
-    new = compile_conditions(s, actor, c_created(p))
-    inner = base.with_only_columns(
-        Customer.pool.label("pool"), _kind().label("kind"), sa.case((new, 1), else_=0).label("is_new"),
-        sa.func.coalesce(Customer.source, "").label("source"),
-        sa.func.coalesce(Customer.industry, "").label("industry")).order_by(None).subquery()
-    stmt = sa.select(inner.c.pool, inner.c.kind, inner.c.is_new, inner.c.source, inner.c.industry, sa.func.count()) \
-        .group_by(inner.c.pool, inner.c.kind, inner.c.is_new, inner.c.source, inner.c.industry)
+    R, D = rollup.counts(), rollup.counts(daily=True)
+    groups: list[tuple[str, str, str, str, int]] = list(s.execute(  # type: ignore[arg-type]
+        sa.select(R.c.pool, R.c.kind, R.c.source, R.c.industry, sa.func.sum(R.c.n))
+        .where(*_rollup_where(s, actor, R)).group_by(R.c.pool, R.c.kind, R.c.source, R.c.industry)))
+    new_n = int(s.scalar(sa.select(sa.func.coalesce(sa.func.sum(D.c.n), 0)).where(
+        *_rollup_where(s, actor, D), D.c.created_day >= p.since, D.c.created_day <= p.until)) or 0)
+    extra = _assisting_only(s, actor)
+    if extra is not None:
+        new = compile_conditions(s, actor, c_created(p))
+        inner = sa.select(
+            Customer.pool.label("pool"), _kind().label("kind"), sa.case((new, 1), else_=0).label("is_new"),
+            sa.func.coalesce(Customer.source, "").label("source"),
+            sa.func.coalesce(Customer.industry, "").label("industry")).where(*extra).subquery()
+        for pool, kind, is_new, source, industry, n in s.execute(
+                sa.select(inner.c.pool, inner.c.kind, inner.c.is_new, inner.c.source, inner.c.industry,
+                          sa.func.count())
+                .group_by(inner.c.pool, inner.c.kind, inner.c.is_new, inner.c.source, inner.c.industry)):
+            groups.append((pool, kind, source, industry, n))
+            new_n += n if is_new else 0
     pools: dict[str, int] = defaultdict(int)
     kinds: dict[str, int] = defaultdict(int)
     sources: dict[str, int] = defaultdict(int)
     industries: dict[str, int] = defaultdict(int)
-    total = new_n = 0
-    for pool, kind, is_new, source, industry, n in s.execute(stmt):
+    total = 0
+    for pool, kind, source, industry, n in groups:
+        n = int(n)
         total += n
-        new_n += n if is_new else 0
         pools[pool] += n
         kinds[kind] += n
         sources[source] += n
@@ -279,18 +339,20 @@ def _opportunities(actor: Actor) -> sa.Select[Any]:
 def opportunity_stats(s: Session, actor: Actor, owner_id: int | None = None) -> OpportunityStats:
     require(actor, "stats.view")
     require(actor, "opportunity.view")
+    # grouped by win rate too: Σ amount × rate is then Σ amount per group × its rate (exact, and one
+    # numeric product per group instead of per row — a third less time over 300,000 rows)
     stmt = _opportunities(actor).add_columns(
-        Opportunity.stage_id, Opportunity.status, sa.func.count(), sa.func.sum(Opportunity.amount),
-        sa.func.sum(Opportunity.amount * Opportunity.win_rate)).group_by(Opportunity.stage_id, Opportunity.status)
+        Opportunity.stage_id, Opportunity.status, Opportunity.win_rate, sa.func.count(),
+        sa.func.sum(Opportunity.amount)).group_by(Opportunity.stage_id, Opportunity.status, Opportunity.win_rate)
     if owner_id is not None:
         stmt = stmt.where(Opportunity.owner_id == owner_id)
     per_stage: dict[int, list[Any]] = defaultdict(lambda: [0, ZERO, ZERO])
     per_status: dict[str, list[Any]] = defaultdict(lambda: [0, ZERO, ZERO])
-    for stage_id, status, n, amount, weighted in s.execute(stmt):
+    for stage_id, status, rate, n, amount in s.execute(stmt):
         for row in (per_stage[stage_id], per_status[status]):
             row[0] += n
             row[1] += money(amount)
-            row[2] += Decimal(weighted or 0) / 100
+            row[2] += money(amount) * (rate or 0) / 100
     base = {"owner_id": owner_id}
 
     def fig(params: dict[str, Any], row: list[Any]) -> Figure:
@@ -312,28 +374,48 @@ def opportunity_stats(s: Session, actor: Actor, owner_id: int | None = None) -> 
 def salespeople_stats(s: Session, actor: Actor, p: Period) -> SalespeopleStats:
     require(actor, "stats.view")
     start, end = bounds(p)
-    # customers owned: count, created in the period, of type won — one pass over the scoped list
-    base = find.base_query(s, actor, "all", None)
-    new = compile_conditions(s, actor, c_created(p))
-    won = compile_conditions(s, actor, c_type("won"))
-    inner = base.where(Customer.owner_id.is_not(None)).with_only_columns(
-        Customer.owner_id.label("owner_id"), sa.case((new, 1), else_=0).label("is_new"),
-        sa.case((won, 1), else_=0).label("is_won")).order_by(None).subquery()
+    # customers owned: count, created in the period, of type won — the rollups plus the live correction
+    R, D = rollup.counts(), rollup.counts(daily=True)
     customers: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for owner, is_new, is_won, n in s.execute(
-            sa.select(inner.c.owner_id, inner.c.is_new, inner.c.is_won, sa.func.count())
-            .group_by(inner.c.owner_id, inner.c.is_new, inner.c.is_won)):
+    for owner, kind, n in s.execute(sa.select(R.c.owner_id, R.c.kind, sa.func.sum(R.c.n))
+                                    .where(*_rollup_where(s, actor, R), R.c.owner_id != 0)
+                                    .group_by(R.c.owner_id, R.c.kind)):
+        if not n:  # a key whose logged changes cancel out
+            continue
         row = customers[owner]
-        row[0] += n
-        row[1] += n if is_new else 0
-        row[2] += n if is_won else 0
+        row[0] += int(n)
+        row[2] += int(n) if kind == "won" else 0
+    for owner, n in s.execute(sa.select(D.c.owner_id, sa.func.sum(D.c.n))
+                              .where(*_rollup_where(s, actor, D), D.c.owner_id != 0,
+                                     D.c.created_day >= p.since, D.c.created_day <= p.until)
+                              .group_by(D.c.owner_id)):
+        if n:
+            customers[owner][1] += int(n)
+    extra = _assisting_only(s, actor)
+    if extra is not None:
+        new = compile_conditions(s, actor, c_created(p))
+        won = compile_conditions(s, actor, c_type("won"))
+        inner = sa.select(Customer.owner_id.label("owner_id"), sa.case((new, 1), else_=0).label("is_new"),
+                          sa.case((won, 1), else_=0).label("is_won")) \
+            .where(*extra, Customer.owner_id.is_not(None)).subquery()
+        for owner, is_new, is_won, n in s.execute(
+                sa.select(inner.c.owner_id, inner.c.is_new, inner.c.is_won, sa.func.count())
+                .group_by(inner.c.owner_id, inner.c.is_new, inner.c.is_won)):
+            row = customers[owner]
+            row[0] += n
+            row[1] += n if is_new else 0
+            row[2] += n if is_won else 0
     opps: dict[int, tuple[int, Decimal, Decimal]] = {}
     if actor.can("opportunity.view"):
         stmt = _opportunities(actor).add_columns(
-            Opportunity.owner_id, sa.func.count(), sa.func.sum(Opportunity.amount),
-            sa.func.sum(Opportunity.amount * Opportunity.win_rate)).where(Opportunity.status == "open") \
-            .group_by(Opportunity.owner_id)
-        opps = {o: (n, money(a), money(Decimal(w or 0) / 100)) for o, n, a, w in s.execute(stmt)}
+            Opportunity.owner_id, Opportunity.win_rate, sa.func.count(), sa.func.sum(Opportunity.amount)) \
+            .where(Opportunity.status == "open").group_by(Opportunity.owner_id, Opportunity.win_rate)
+        acc: dict[int, list[Any]] = defaultdict(lambda: [0, ZERO, ZERO])
+        for o, rate, n, a in s.execute(stmt):  # Σ amount × rate as in opportunity_stats
+            acc[o][0] += n
+            acc[o][1] += money(a)
+            acc[o][2] += money(a) * (rate or 0) / 100
+        opps = {o: (n, a, money(w)) for o, (n, a, w) in acc.items()}
     deals: dict[int, tuple[int, Decimal]] = {}
     if actor.can("order.view"):
         stmt = in_scope(sa.select(Order.staff_id, sa.func.count(), sa.func.sum(Order.total)), actor, Order.customer_id) \

@@ -44,13 +44,13 @@ def create_plan(customer_id: int, body: PlanCreate, actor: CurrentActor, db: DB)
 def customer_records(customer_id: int, actor: CurrentActor, db: DB, cursor: str | None = Query(None, max_length=200),
                      limit: int = Query(50, ge=1, le=200)) -> RecordPage:
     rows, nxt = service.list_records(db, actor, customer_id=customer_id, cursor=cursor, limit=limit)
-    return RecordPage(items=service.read_records(db, rows), next_cursor=nxt)
+    return RecordPage(items=service.read_records(db, rows, actor), next_cursor=nxt)
 
 
 @router.post("/customers/{customer_id}/visit-records", response_model=RecordRead, status_code=201)
 def create_adhoc_record(customer_id: int, body: RecordCreate, actor: CurrentActor, db: DB) -> RecordRead:
     """A return visit without a plan."""
-    return service.read_records(db, [service.record(db, actor, body, customer_id=customer_id)])[0]
+    return service.read_records(db, [service.record(db, actor, body, customer_id=customer_id)], actor)[0]
 
 
 @router.get("/visit-plans", response_model=PlanPage)
@@ -82,7 +82,7 @@ def cancel_plan(plan_id: int, actor: CurrentActor, db: DB) -> PlanRead:
 @router.post("/visit-plans/{plan_id}/record", response_model=RecordRead, status_code=201)
 def record_plan(plan_id: int, body: RecordCreate, actor: CurrentActor, db: DB) -> RecordRead:
     """记录回访 against a plan; the plan becomes done (409 `plan_closed` if it already is)."""
-    return service.read_records(db, [service.record(db, actor, body, plan_id=plan_id)])[0]
+    return service.read_records(db, [service.record(db, actor, body, plan_id=plan_id)], actor)[0]
 
 
 @router.get("/visit-records", response_model=RecordPage)
@@ -91,7 +91,7 @@ def records(actor: CurrentActor, db: DB, visitor_id: int | None = None, satisfac
             cursor: str | None = Query(None, max_length=200), limit: int = Query(50, ge=1, le=200)) -> RecordPage:
     rows, nxt = service.list_records(db, actor, visitor_id=visitor_id, satisfaction=satisfaction, since=since,
                                      until=until, cursor=cursor, limit=limit)
-    return RecordPage(items=service.read_records(db, rows), next_cursor=nxt)
+    return RecordPage(items=service.read_records(db, rows, actor), next_cursor=nxt)
 
 
 @router.get("/visits/stats", response_model=VisitStats)

@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from huike.attachment.schemas import AttachmentRead
+
 PlanType = Literal["periodic", "new_customer", "problem"]
 VisitMethod = Literal["phone", "onsite", "video", "wechat", "other"]
 Satisfaction = Literal["very_satisfied", "satisfied", "neutral", "dissatisfied"]
@@ -69,6 +71,7 @@ class RecordRead(BaseModel):
     problems: str | None
     actions: str | None
     created_at: datetime
+    files: list[AttachmentRead] = Field(default_factory=list, description="uploaded files (huike.attachment)")
 
 
 class PlanPage(BaseModel):

@@ -249,13 +249,20 @@ def read_plans(s: Session, rows: list[VisitPlan]) -> list[PlanRead]:
                      record_id=records.get(p.id)) for p in rows]
 
 
-def read_records(s: Session, rows: list[VisitRecord]) -> list[RecordRead]:
+def read_records(s: Session, rows: list[VisitRecord], actor: Actor | None = None) -> list[RecordRead]:
+    """Serialise records; with the viewer (`actor`), each carries its uploaded files (one query)."""
+    from huike.attachment import service as attachments
+
+    files_of = attachments.list_many(s, actor, "visit_record", [r.id for r in rows]) if actor and rows else {}
+    shown = {a.id: a for a in attachments.read_many(s, actor, [a for fs in files_of.values() for a in fs])} \
+        if actor and files_of else {}
     visitors = _names(s, {r.visitor_id for r in rows})
     customers = _names(s, {r.customer_id for r in rows}, Customer)
     return [RecordRead(id=r.id, plan_id=r.plan_id, customer_id=r.customer_id, customer_name=customers.get(r.customer_id),
                        visitor_id=r.visitor_id, visitor_name=visitors.get(r.visitor_id), visited_at=r.visited_at,
                        method=r.method, content=r.content, feedback=r.feedback, satisfaction=r.satisfaction,  # type: ignore[arg-type]
-                       problems=r.problems, actions=r.actions, created_at=r.created_at) for r in rows]
+                       problems=r.problems, actions=r.actions, created_at=r.created_at,
+                       files=[shown[a.id] for a in files_of.get(r.id, [])]) for r in rows]
 
 
 # ------------------------------------------------------------------ statistics

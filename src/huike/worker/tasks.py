@@ -53,6 +53,16 @@ def hourly_housekeeping() -> None:
         purge_sessions(tid)
 
 
+@huey.periodic_task(crontab(minute="*"))
+def compact_stats_rollup() -> int:
+    """Fold the statistics rollup's log into its counts (PostgreSQL; all tenants in one statement).
+    The figures are exact either way; folding keeps the log, which every statistic reads, short."""
+    from huike.stats import rollup
+
+    with database().transaction() as s:
+        return rollup.compact(s)
+
+
 @huey.task()
 def recycle_tenant(tenant_id: int) -> int:
     """Run the tenant's enabled auto-recycle rules (POOL-10) and send K-days-ahead reminders."""
@@ -68,7 +78,7 @@ def purge_recycle_bin(tenant_id: int) -> int:
     from huike.pool.moves import default_pool, purge
 
     with database().transaction(tenant_id) as s:
-        return purge(s, None, older_than_days=default_pool(s).retention_days)
+        return purge(s, None, older_than_days=default_pool(s).retention_days, settings=database().settings)
 
 
 @huey.periodic_task(crontab(minute="5"))
@@ -81,6 +91,23 @@ def hourly_auto_recycle() -> None:
 def nightly_purge() -> None:
     for tid in tenant_ids(database()):
         purge_recycle_bin(tid)
+
+
+# ------------------------------------------------------------------ automatic grading (POOL-16)
+@huey.task()
+def grading_tenant(tenant_id: int) -> int | None:
+    """Regrade the tenant's customers by its rules (None when automatic grading is off)."""
+    from huike.grading.service import run_tenant
+
+    with database().transaction(tenant_id) as s:
+        return run_tenant(s)
+
+
+@huey.periodic_task(crontab(minute="30", hour="16"))  # 00:30 China Standard Time (Huey schedules in UTC)
+def daily_grading() -> None:
+    """The window (年采购额) and recency move with time, so levels are recomputed every night."""
+    for tid in tenant_ids(database()):
+        grading_tenant(tid)
 
 
 # ------------------------------------------------------------------ reminders (WORK-8)

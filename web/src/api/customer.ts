@@ -1,4 +1,4 @@
-import { http, type Id } from './http'
+import { http, type Id, type RequestOptions } from './http'
 
 export const POOL_KEYS = [
   'all',
@@ -34,6 +34,8 @@ export interface Customer {
   source: string | null
   industry: string | null
   level: string | null
+  /** where the level came from (POOL-16): manual, auto (automatic grading), null = no record */
+  level_source?: 'manual' | 'auto' | null
   /** present on newer servers */
   stage?: string | null
   region?: string | null
@@ -65,6 +67,8 @@ export interface Customer {
   wecom_friend_ids?: Id[]
   /** the viewer's own star, if any */
   focus_color?: string | null
+  /** every active custom field by key (missing values null) */
+  custom_fields?: Record<string, unknown>
 }
 
 export interface CustomerPage {
@@ -92,8 +96,12 @@ export interface CustomerCreate {
   industry?: string
   level?: string
   tags?: string[]
+  /** 省/市/区 joined by "/", e.g. 广东省/深圳市/南山区 */
+  region?: string
   address?: string
   remark?: string
+  /** custom field values by key (validated by type on the server) */
+  custom_fields?: Record<string, unknown>
 }
 
 export interface CustomerUpdate {
@@ -106,8 +114,12 @@ export interface CustomerUpdate {
   industry?: string | null
   level?: string | null
   tags?: string[]
+  /** 省/市/区 joined by "/" */
+  region?: string | null
   address?: string | null
   remark?: string | null
+  /** only the keys given change; null clears */
+  custom_fields?: Record<string, unknown>
 }
 
 export const listCustomers = (query: CustomerQuery) => http.get<CustomerPage>('/customers', { ...query })
@@ -134,7 +146,8 @@ export const searchCustomers = (body: {
   limit?: number
   total?: 'auto' | 'exact' | 'none'
 }) => http.post<CustomerPage>('/customers/search', body)
-export const getCustomer = (id: Id) => http.get<Customer>(`/customers/${id}`)
+/** 404 `not_found`: no such customer, another tenant's, or outside the caller's data scope */
+export const getCustomer = (id: Id, opts: RequestOptions = {}) => http.get<Customer>(`/customers/${id}`, undefined, opts)
 export const createCustomer = (body: CustomerCreate) =>
   http.post<Customer>('/customers', body)
 export const updateCustomer = (id: Id, body: CustomerUpdate) =>

@@ -21,6 +21,7 @@ export type Operator =
   | 'lte'
   | 'between'
   | 'relative'
+  | 'within'
 
 export type RelativePreset =
   | 'today'

@@ -193,6 +193,39 @@ export const updateRecycleRule = (id: Id, body: Partial<RecycleRuleBody>) =>
 export const deleteRecycleRule = (id: Id) => http.delete<void>(`/pool/recycle-rules/${id}`)
 export const runRecycleRules = () => http.post<RecycleRun[]>('/pool/recycle-rules/run')
 
+// ------------------------------------------------------------------ automatic grading (POOL-16)
+export interface GradingRule {
+  level: string
+  /** money, two-decimal string */
+  min_amount: string
+  /** and a completed order within the last N days (活跃度); null = any time */
+  within_days: number | null
+}
+export interface GradingSettings {
+  enabled: boolean
+  /** purchases of the last N days (365 = 年采购额); null = all time */
+  window_days: number | null
+  rules: GradingRule[]
+  /** the level when no rule matches; null = leave it */
+  fallback_level: string | null
+  override_manual: boolean
+  /** false: nothing saved yet (the defaults) */
+  saved: boolean
+  last_run_at: string | null
+  last_run_changed: number | null
+  /** on save: customers regraded by it (when enabled) */
+  changed: number | null
+}
+export type GradingBody = Pick<GradingSettings, 'enabled' | 'window_days' | 'rules' | 'fallback_level' | 'override_manual'>
+export interface GradingRun {
+  changed: number
+  by_level: Record<string, number>
+}
+export const GRADING_MAX_RULES = 10
+export const getGrading = () => http.get<GradingSettings>('/pool/grading')
+export const saveGrading = (body: GradingBody) => http.put<GradingSettings>('/pool/grading', body)
+export const applyGrading = () => http.post<GradingRun>('/pool/grading/apply')
+
 // ------------------------------------------------------------------ hand-over
 export interface HandoverResult {
   employee_id: Id

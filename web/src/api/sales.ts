@@ -114,13 +114,27 @@ export interface Total {
   count: number
   amount: Money
 }
+/** The new / won / lost totals of a period: a month (month = YYYY-MM) or since…until (month = null). */
 export interface MonthlySummary {
-  month: string
+  month: string | null
+  since: string
+  until: string
   new: Total
   won: Total
   lost: Total
 }
-export interface OpportunityQuery extends Paging {
+/**
+ * A list's date filter `<name>_from` / `<name>_to`: YYYY-MM-DD, whole days in Asia/Shanghai, both ends
+ * inclusive, either may be left out (422 invalid_date_range when it ends before it starts).
+ */
+export type DateRangeQuery<N extends string> = { [K in `${N}_from` | `${N}_to`]?: string }
+
+export interface OpportunityQuery
+  extends Paging,
+    DateRangeQuery<'created'>,
+    DateRangeQuery<'expected_close'>,
+    DateRangeQuery<'won'>,
+    DateRangeQuery<'lost'> {
   status?: OpportunityStatus
   q?: string
   customer_id?: Id
@@ -128,11 +142,18 @@ export interface OpportunityQuery extends Paging {
   stage_id?: Id
   mine?: boolean
 }
+/** A month (YYYY-MM), or since…until (inclusive days); the owner's only with owner_id. */
+export interface SummaryQuery {
+  month?: string
+  since?: string
+  until?: string
+  owner_id?: Id
+}
 
 export const listOpportunities = (query: OpportunityQuery = {}) =>
   http.get<Page<Opportunity>>('/opportunities', { ...query })
-export const opportunitySummary = (month?: string) =>
-  http.get<MonthlySummary>('/opportunities/summary', { month })
+export const opportunitySummary = (query: SummaryQuery = {}) =>
+  http.get<MonthlySummary>('/opportunities/summary', { ...query })
 export const listCustomerOpportunities = (customerId: Id, query: Paging = {}) =>
   http.get<Page<Opportunity>>(`/customers/${customerId}/opportunities`, { ...query })
 export const createOpportunity = (customerId: Id, body: OpportunityInput) =>
@@ -222,7 +243,8 @@ export interface OrderInput {
   lines: { product_id: Id; quantity: Money; unit_price?: Money | null }[]
 }
 export const listOrders = (
-  query: { status?: OrderStatus; customer_id?: Id; opportunity_id?: Id; staff_id?: Id; q?: string } & Paging = {},
+  query: { status?: OrderStatus; customer_id?: Id; opportunity_id?: Id; staff_id?: Id; q?: string } & DateRangeQuery<'deal'> &
+    Paging = {},
 ) => http.get<Page<Order>>('/orders', { ...query })
 export const listCustomerOrders = (customerId: Id, query: Paging = {}) =>
   http.get<Page<Order>>(`/customers/${customerId}/orders`, { ...query })
@@ -335,7 +357,11 @@ export interface Invoice {
 }
 
 export const listContracts = (
-  query: { status?: ContractStatus; customer_id?: Id; owner_id?: Id; q?: string; expiring_within_days?: number } & Paging = {},
+  query: { status?: ContractStatus; customer_id?: Id; owner_id?: Id; q?: string; expiring_within_days?: number } &
+    DateRangeQuery<'sign'> &
+    DateRangeQuery<'start'> &
+    DateRangeQuery<'end'> &
+    Paging = {},
 ) => http.get<Page<Contract>>('/contracts', { ...query })
 export const listCustomerContracts = (customerId: Id, query: Paging = {}) =>
   http.get<Page<Contract>>(`/customers/${customerId}/contracts`, { ...query })
@@ -357,13 +383,15 @@ export const addPayment = (
 ) => http.post<Payment>(`/contracts/${contractId}/payments`, body)
 export const deletePayment = (id: Id) => http.delete<void>(`/payments/${id}`)
 export const listPayments = (
-  query: { customer_id?: Id; contract_id?: Id; since?: string; until?: string } & Paging = {},
+  query: { customer_id?: Id; contract_id?: Id; since?: string; until?: string } & DateRangeQuery<'received'> & Paging = {},
 ) => http.get<Page<Payment>>('/payments', { ...query })
 export const listCustomerPayments = (customerId: Id, query: Paging = {}) =>
   http.get<Page<Payment>>(`/customers/${customerId}/payments`, { ...query })
 
 export const listInvoices = (
-  query: { customer_id?: Id; contract_id?: Id; status?: InvoiceStatus } & Paging = {},
+  query: { customer_id?: Id; contract_id?: Id; status?: InvoiceStatus } & DateRangeQuery<'issued'> &
+    DateRangeQuery<'created'> &
+    Paging = {},
 ) => http.get<Page<Invoice>>('/invoices', { ...query })
 export const listCustomerInvoices = (customerId: Id, query: Paging = {}) =>
   http.get<Page<Invoice>>(`/customers/${customerId}/invoices`, { ...query })

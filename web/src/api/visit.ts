@@ -1,5 +1,6 @@
 // Return visits (回访): plans, records, statistics.
 import { http, type Id } from './http'
+import type { AttachmentFile } from './attachment'
 
 export const PLAN_TYPES = ['periodic', 'new_customer', 'problem'] as const
 export type PlanType = (typeof PLAN_TYPES)[number]
@@ -51,6 +52,8 @@ export interface VisitRecord {
   problems: string | null
   actions: string | null
   created_at: string
+  /** uploaded files (GET …/download) */
+  files: AttachmentFile[]
 }
 
 export interface RecordInput {

@@ -4,6 +4,7 @@ import find from './find.en'
 import dataio from './dataio.en'
 import sales from './sales.en'
 import stats from './stats.en'
+import grading from './grading.en'
 
 // English — the product's second language. Same keys as zh-CN.ts (checked by the type).
 const en: MessageSchema = {
@@ -216,6 +217,7 @@ const en: MessageSchema = {
       visit_updated: 'Visit plan edited',
       visit_cancelled: 'Visit cancelled',
       visit_recorded: 'Visit recorded',
+      level_changed: 'Level changed',
     },
     methods: {
       phone: 'Phone',
@@ -388,6 +390,18 @@ const en: MessageSchema = {
     wecomFriends: 'WeCom friends',
     wecomTitle: 'WeCom friends of "{name}"',
     wecomHint: 'Employees who are the customer\'s WeCom friends. Such customers are never recycled or deleted, and go only to the owner or to collaborators who are friends.',
+    openPage: 'Open the full page',
+    openPageShort: 'Full page',
+    backTo: 'Back to “{name}”',
+    backToList: 'Back to customers',
+    position: '{i} of {n}',
+    prevCustomer: 'Previous',
+    nextCustomer: 'Next',
+    moreInList: 'The list has more customers: go back to the list to load them',
+    notFoundTitle: 'Customer not found',
+    notFoundHint: 'It may have been deleted, handed to someone else, or be outside your data scope.',
+    loadFailed: 'The customer could not be loaded',
+    retry: 'Retry',
   },
   poolSettings: {
     tabs: {
@@ -744,6 +758,7 @@ const en: MessageSchema = {
       io_settings: 'Import/export settings',
       reminder_settings: 'Reminder settings',
       tag_rule: 'Auto-tag rule',
+      grading: 'Automatic grading',
     },
     actions: {
       opportunity: {
@@ -816,6 +831,7 @@ const en: MessageSchema = {
         export: 'Export customers',
         import_failed: 'Import failed',
         export_requested: 'Export requested',
+        auto_grade: 'Automatic grading',
       },
       employee: {
         create: 'Create employee',
@@ -876,6 +892,9 @@ const en: MessageSchema = {
       reminder_prefs: {
         update: 'Change reminder preferences',
       },
+      grading: {
+        update: 'Change grading rules',
+      },
       tag_rule: {
         create: 'Create auto-tag rule',
         update: 'Edit auto-tag rule',
@@ -897,6 +916,8 @@ const en: MessageSchema = {
   sales,
   // statistics and the work panel (stats.zh-CN.ts / stats.en.ts)
   stats,
+  // automatic customer grading (grading.zh-CN.ts / grading.en.ts)
+  grading,
 }
 
 export default en

@@ -4,6 +4,7 @@ import find from './find.zh-CN'
 import dataio from './dataio.zh-CN'
 import sales from './sales.zh-CN'
 import stats from './stats.zh-CN'
+import grading from './grading.zh-CN'
 const zhCN = {
   app: {
     name: '汇客 CRM',
@@ -214,6 +215,7 @@ const zhCN = {
       visit_updated: '修改回访计划',
       visit_cancelled: '取消回访',
       visit_recorded: '记录回访',
+      level_changed: '客户级别变更',
     },
     methods: {
       phone: '电话',
@@ -386,6 +388,18 @@ const zhCN = {
     wecomFriends: '企微好友',
     wecomTitle: '「{name}」的企业微信好友',
     wecomHint: '是客户企业微信好友的员工。企微好友客户不会被回收或删除，只能转交给负责人或是好友的协助人。',
+    openPage: '在新页面中查看完整详情',
+    openPageShort: '完整页面',
+    backTo: '返回「{name}」',
+    backToList: '返回客户列表',
+    position: '第 {i} / {n} 个',
+    prevCustomer: '上一个',
+    nextCustomer: '下一个',
+    moreInList: '列表中后面还有客户，返回列表加载更多',
+    notFoundTitle: '客户不存在或无权查看',
+    notFoundHint: '该客户可能已被删除、转交给他人或不在你的数据范围内。',
+    loadFailed: '客户详情加载失败',
+    retry: '重试',
   },
   poolSettings: {
     tabs: {
@@ -742,6 +756,7 @@ const zhCN = {
       io_settings: '导入导出设置',
       reminder_settings: '提醒设置',
       tag_rule: '自动标签规则',
+      grading: '客户自动分级',
     },
     actions: {
       opportunity: {
@@ -814,6 +829,7 @@ const zhCN = {
         export: '导出客户',
         import_failed: '导入失败',
         export_requested: '申请导出',
+        auto_grade: '自动分级',
       },
       employee: {
         create: '新建员工',
@@ -874,6 +890,9 @@ const zhCN = {
       reminder_prefs: {
         update: '修改提醒偏好',
       },
+      grading: {
+        update: '修改自动分级规则',
+      },
       tag_rule: {
         create: '新建自动标签规则',
         update: '修改自动标签规则',
@@ -895,6 +914,8 @@ const zhCN = {
   sales,
   // statistics and the work panel (stats.zh-CN.ts / stats.en.ts)
   stats,
+  // automatic customer grading (grading.zh-CN.ts / grading.en.ts)
+  grading,
 }
 
 export default zhCN

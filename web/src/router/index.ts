@@ -43,6 +43,13 @@ const routes: RouteRecordRaw[] = [
         meta: { titleKey: 'dataio.menu.import', perm: ['customer.view', 'customer.import'], menuKey: 'customers-import' },
       },
       {
+        // one customer's full page (from its drawer: ?from=<the list> for back and previous / next)
+        path: 'customers/detail/:id(\\d+)',
+        name: 'customer-detail',
+        component: () => import('@/views/customer/CustomerPage.vue'),
+        meta: { titleKey: 'customer.detail', perm: ['customer.view'], menuKey: 'customers-all' },
+      },
+      {
         path: `customers/:pool(${poolPattern})`,
         name: 'customers',
         component: () => import('@/views/customer/index.vue'),

@@ -117,3 +117,12 @@ export function moneyRule(message: string, positive = false) {
     trigger: 'blur',
   }
 }
+
+/** A list's date filter: [first day, last day] as YYYY-MM-DD, or null for no filter. */
+export type DayRange = [string, string] | null
+
+/** The query pair `<name>_from` / `<name>_to` of a range (nothing when there is no range). */
+export function rangeQuery<N extends string>(name: N, r: DayRange): { [K in `${N}_from` | `${N}_to`]?: string } {
+  if (!r) return {}
+  return { [`${name}_from`]: r[0], [`${name}_to`]: r[1] } as { [K in `${N}_from` | `${N}_to`]?: string }
+}

@@ -12,8 +12,12 @@ export interface CustomerFormModel {
   industry: string
   level: string
   tags: string[]
+  /** 省/市/区 path (广东省/深圳市/南山区); the form shows the region picker only when the model has it */
+  region?: string | null
   address: string
   remark: string
+  /** custom field values by key; the form shows the custom fields only when the model has them */
+  custom_fields?: Record<string, unknown>
 }
 
 /** Choices offered by the form: the tenant's dictionaries, or what the list already shows when they are unknown. */

@@ -36,3 +36,26 @@ export function takeSnapshot(pool: string, key: string): ListSnapshot | null {
 export function scroller(): HTMLElement | null {
   return document.querySelector('.hk-layout-content')
 }
+
+/** The remembered list of a pool, left in place (the customer's full page steps through its rows; the
+ * list takes it back when the user returns). Null when it is not this state or too old. */
+export function peekSnapshot(pool: string, key: string): ListSnapshot | null {
+  const s = snapshots.get(pool)
+  if (!s || s.key !== key || Date.now() - s.at > MAX_AGE_MS) return null
+  return s
+}
+
+/** A customer changed (or left, `fresh` null) while the list was away: its row in the remembered list too. */
+export function patchSnapshotRow(pool: string, id: Id, fresh: Customer | null): void {
+  const s = snapshots.get(pool)
+  if (!s) return
+  const i = s.items.findIndex((c) => String(c.id) === String(id))
+  if (i < 0) return
+  const items = [...s.items]
+  if (fresh) items.splice(i, 1, fresh)
+  else {
+    items.splice(i, 1)
+    s.total = Math.max(0, s.total - 1)
+  }
+  s.items = items
+}

@@ -1,7 +1,7 @@
 // The filter builder's model: which value editor a field/operator pair needs, what a condition's
 // empty value is, whether a condition is complete, and the list's state in the URL query.
 import type { LocationQuery, LocationQueryRaw } from 'vue-router'
-import type { Condition, ConditionValue, FieldMeta, Filter, Operator, RelativeDate } from '@/api/find'
+import type { Condition, ConditionValue, FieldMeta, Filter, Group, Operator, RelativeDate } from '@/api/find'
 
 export type Editor =
   | 'none'
@@ -17,6 +17,8 @@ export type Editor =
   | 'dateRange'
   | 'relative'
   | 'bool'
+  | 'regions'
+  | 'period'
 
 const DATE_TYPES = new Set(['datetime', 'date'])
 const NUMBER_TYPES = new Set(['number', 'money'])
@@ -35,6 +37,7 @@ export function editorFor(field: FieldMeta | undefined, op: Operator | ''): Edit
   if (type === 'multi' || CHOICE_TYPES.has(type)) return 'choices'
   if (type === 'employee' || type === 'wecom') return 'employees'
   if (type === 'department') return 'departments'
+  if (type === 'region' && op === 'within') return 'regions'
   if (op === 'any_of' || op === 'none_of') return 'texts'
   return 'text'
 }
@@ -48,6 +51,7 @@ const PREFERRED: Record<string, Operator[]> = {
   number: ['between', 'eq', 'ne', 'gte', 'lte', 'gt', 'lt', 'empty', 'not_empty'],
   money: ['between', 'eq', 'ne', 'gte', 'lte', 'gt', 'lt', 'empty', 'not_empty'],
   text: ['contains', 'eq', 'ne', 'not_contains', 'starts_with', 'any_of', 'none_of', 'empty', 'not_empty'],
+  region: ['within', 'eq', 'ne', 'contains', 'not_contains', 'starts_with', 'any_of', 'none_of', 'empty', 'not_empty'],
 }
 
 /** The operators of a field, in the order the builder shows them ("contains" on sets is contains_any). */
@@ -73,6 +77,7 @@ export function emptyValue(editor: Editor): ConditionValue {
     case 'tags':
     case 'employees':
     case 'departments':
+    case 'regions':
       return []
     case 'numberRange':
     case 'dateRange':
@@ -103,6 +108,7 @@ export function isComplete(c: Condition, field: FieldMeta | undefined): boolean 
     case 'tags':
     case 'employees':
     case 'departments':
+    case 'regions':
       return Array.isArray(v) && v.length > 0
     case 'number':
       return typeof v === 'number' && Number.isFinite(v)
@@ -120,6 +126,8 @@ export function isComplete(c: Condition, field: FieldMeta | undefined): boolean 
       return false
     case 'bool':
       return typeof v === 'boolean'
+    case 'period':
+      return false // the pinned bar turns a period into `relative` or `between` first (pinnedOp)
   }
 }
 
@@ -140,6 +148,8 @@ export interface ListQuery {
   q: string
   filter: Filter | null
   sort: string | null
+  /** the values of the pinned filter fields (固定筛选项, FIND-7), one condition per field: ?pin= */
+  pins: Condition[]
 }
 
 export function readQuery(query: LocationQuery): ListQuery {
@@ -154,7 +164,17 @@ export function readQuery(query: LocationQuery): ListQuery {
       filter = null
     }
   }
-  return { q, filter, sort }
+  let pins: Condition[] = []
+  if (typeof query.pin === 'string' && query.pin) {
+    try {
+      const parsed = JSON.parse(query.pin) as Condition[]
+      if (Array.isArray(parsed))
+        pins = parsed.filter((c) => c && typeof c.field === 'string' && typeof c.op === 'string')
+    } catch {
+      pins = []
+    }
+  }
+  return { q, filter, sort, pins }
 }
 
 /** The query with the list's state set (other keys, e.g. view=recycle-soon, kept). */
@@ -163,15 +183,66 @@ export function writeQuery(query: LocationQuery, state: ListQuery): LocationQuer
   delete out.q
   delete out.filter
   delete out.sort
+  delete out.pin
   if (state.q) out.q = state.q
   if (state.filter && state.filter.conditions.length) out.filter = JSON.stringify(state.filter)
+  if (state.pins.length) out.pin = JSON.stringify(state.pins)
   if (state.sort) out.sort = state.sort
   return out
 }
 
 /** A stable key of a list's state (what to fetch). */
 export function stateKey(pool: string, s: ListQuery): string {
-  return JSON.stringify([pool, s.q, s.filter, s.sort])
+  return JSON.stringify([pool, s.q, s.filter, s.sort, s.pins])
+}
+
+// ------------------------------------------------------------------ pinned filter fields (固定筛选项, FIND-7)
+/** How many fields the filter bar takes (the API allows 20; more than this no longer fits tidily). */
+export const MAX_PINNED = 6
+
+/** The value picker of a pinned field: one fixed, common operator per type, so one picker is enough. */
+export function pinnedEditor(field: FieldMeta): Editor {
+  if (DATE_TYPES.has(field.type)) return 'period'
+  if (NUMBER_TYPES.has(field.type)) return 'numberRange'
+  return editorFor(field, pinnedOp(field, null))
+}
+
+/** The operator a pinned field's value is applied with (a date's: relative, or between for a range). */
+export function pinnedOp(field: FieldMeta, value: ConditionValue): Operator {
+  const type = field.type
+  if (DATE_TYPES.has(type)) return Array.isArray(value) ? 'between' : 'relative'
+  if (NUMBER_TYPES.has(type)) return 'between'
+  if (SET_TYPES.has(type)) return 'contains_any'
+  if (type === 'region') return 'within'
+  if (type === 'wecom') return 'any_of'
+  if (CHOICE_TYPES.has(type) || type === 'employee' || type === 'department' || type === 'bool') return 'eq'
+  return 'contains'
+}
+
+/** A pinned field's value as a condition, or null while it is empty or incomplete. */
+export function pinCondition(field: FieldMeta, value: ConditionValue): Condition | null {
+  const c: Condition = { field: field.key, op: pinnedOp(field, value), value }
+  if (value === undefined || value === null || !field.operators.includes(c.op) || !isComplete(c, field)) return null
+  return toApi(c, field)
+}
+
+/** The filter the list is fetched with: the pinned fields' conditions AND the filter builder's. An OR
+ *  filter becomes a group under the AND; an OR of groups takes the pinned conditions into each branch
+ *  (the filter language has one level of groups). */
+export function combineFilter(filter: Filter | null, pins: Condition[]): Filter | null {
+  const has = !!filter && filter.conditions.length > 0
+  if (!pins.length) return has ? filter : null
+  if (!has || !filter) return { logic: 'and', conditions: [...pins] }
+  if (filter.logic === 'and') return { logic: 'and', conditions: [...pins, ...filter.conditions] }
+  if (filter.conditions.every((c) => !('conditions' in c)))
+    return { logic: 'and', conditions: [...pins, { logic: 'or', conditions: filter.conditions as Condition[] }] }
+  const branches: Group[] = []
+  for (const c of filter.conditions) {
+    if (!('conditions' in c)) branches.push({ logic: 'and', conditions: [...pins, c] })
+    else if (c.logic === 'and') branches.push({ logic: 'and', conditions: [...pins, ...c.conditions] })
+    else for (const x of c.conditions) branches.push({ logic: 'and', conditions: [...pins, x] })
+  }
+  return { logic: 'or', conditions: branches }
 }
 
 export function countConditions(f: Filter | null): number {
