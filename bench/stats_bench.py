@@ -38,7 +38,7 @@ import sqlalchemy as sa
 os.environ.setdefault("HUIKE_SECRET_KEY", "bench")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.find_bench import DEFAULT_PG, Figure, World, _time, load, setup_tenant
+from bench.find_bench import DEFAULT_PG, Figure, World, _time, load, revive_sessions, setup_tenant
 from tests.factories import issue_token
 
 from huike.auth.service import authenticate
@@ -248,6 +248,7 @@ def main() -> None:
     if args.reuse:
         w = World(**json.loads(state.read_text()))
         db = Database(settings)
+        revive_sessions(db, w.tenant_id)
     else:
         url = create_pg_database(args.pg_url, name)
         print(f"migrating {url.split('@')[-1]}")
