@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import _fill, login
 
 pytestmark = pytest.mark.browser
 
@@ -205,3 +205,33 @@ def test_delete_then_restore_from_recycle_bin(page: Page) -> None:
     expect(rows).to_have_count(1)
     expect(rows.first.get_by_test_id("customer-owner")).to_have_text(owner["name"])
     assert errors == [], errors
+
+
+def test_admin_adds_edits_and_deletes_a_recycle_rule(page: Page) -> None:
+    """The pool settings' rule dialogs: create (a 422 lands on its field), edit, delete after confirming."""
+    errors = _console_errors(page)
+    login(page, "admin")
+    page.goto("/settings/pools?tab=recycle-rules")
+    table = page.get_by_test_id("recycle-rule-table")
+    name = f"测试回收{uuid.uuid4().hex[:4]}"
+    page.get_by_test_id("recycle-rule-new").click()
+    dialog = page.get_by_test_id("recycle-rule-dialog")
+    expect(dialog).to_be_visible()
+    _fill(page, "recycle-rule-name", name)
+    page.get_by_test_id("recycle-rule-save").click()
+    expect(dialog).to_be_hidden()
+    row = table.locator(".el-table__row", has_text=name)
+    expect(row).to_have_count(1)
+    # edit: the days change
+    row.get_by_role("button", name="编辑").click()
+    expect(dialog).to_be_visible()
+    _fill(page, "recycle-rule-days", "45")
+    page.get_by_test_id("recycle-rule-days").locator("input").press("Tab")
+    page.get_by_test_id("recycle-rule-save").click()
+    expect(dialog).to_be_hidden()
+    expect(row).to_contain_text("45")
+    # delete, confirmed
+    row.get_by_role("button", name="删除").click()
+    page.locator(".el-message-box").get_by_role("button", name="删除").click()
+    expect(table.locator(".el-table__row", has_text=name)).to_have_count(0)
+    assert not [e for e in errors if "favicon" not in e], errors
